@@ -1,0 +1,298 @@
+"""Reads landing files (CSV and Parquet) into raw rows: every physical data line becomes exactly
+one row, good or bad, with its file and line number. Typing and validation happen in SQL
+(models/staging); this module only decides what a *line* is and which day it landed on.
+
+Layout rules (README, "Landing files"):
+- a file under a `dt=YYYY-MM-DD/` folder, or with `YYYY-MM-DD` in its name, landed on that date;
+  a daily run reads only the files of its own dates;
+- any other file is unpartitioned: each of its rows lands on the date of its own event_time, so a
+  single historical file (such as the public sample) loads whole; such files are read on every run;
+- hidden files and markers (`.x`, `_SUCCESS`) are skipped; any other file type fails the run.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from growth_analytics.settings import resolve_path
+
+EVENT_COLUMNS = (
+    "event_time",
+    "user_id",
+    "event_type",
+    "transaction_category",
+    "miles_amount",
+    "platform",
+    "utm_source",
+    "country",
+)
+
+# Column types of raw.landed_events, in order (BigQuery names; SQLMesh maps them per engine).
+RAW_COLUMNS = {
+    "landed_date": "DATE",
+    "source_file": "STRING",
+    "source_line": "INT64",
+    **{name: "STRING" for name in EVENT_COLUMNS},
+    "parse_error": "STRING",
+    "raw_line": "STRING",
+}
+
+# Reason codes given at this stage; the SQL layer adds the field-level ones.
+WRONG_COLUMN_COUNT = "wrong_column_count"
+MALFORMED_CSV = "malformed_csv"
+INVALID_UTF8 = "invalid_utf8"
+INVALID_HEADER = "invalid_header"
+MISSING_HEADER = "missing_header"
+
+SUPPORTED_SUFFIXES = {".csv": "csv", ".parquet": "parquet"}
+_PARTITION_DIR = re.compile(r"^dt=(\d{4}-\d{2}-\d{2})$")
+_DATE_IN_NAME = re.compile(r"(?<!\d)(\d{4}-\d{2}-\d{2})(?!\d)")
+_LEADING_DATE = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})")
+CHUNK_ROWS = 500_000
+
+
+class LandingError(RuntimeError):
+    """A landing file that cannot be read at all: the run stops and names it."""
+
+
+@dataclass(frozen=True)
+class LandingFile:
+    path: Path
+    relative: str  # path under the landing folder, POSIX style: what rows record as source_file
+    fmt: str  # "csv" or "parquet"
+    partition_date: dt.date | None  # None: unpartitioned, rows land on their own event date
+
+
+def _parse_date(text: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def partition_date_of(relative: Path) -> dt.date | None:
+    """The landing date a path declares: a `dt=` folder wins over a date in the file name."""
+    for part in relative.parts[:-1]:
+        match = _PARTITION_DIR.match(part)
+        if match and (day := _parse_date(match.group(1))):
+            return day
+    match = _DATE_IN_NAME.search(relative.name)
+    return _parse_date(match.group(1)) if match else None
+
+
+def discover(landing_dir: Path) -> list[LandingFile]:
+    """Every landing file, sorted by path so that runs are reproducible."""
+    if not landing_dir.is_dir():
+        raise LandingError(f"landing folder {landing_dir} does not exist (ANALYTICS_LANDING_DIR)")
+    files = []
+    for path in sorted(landing_dir.rglob("*")):
+        relative = path.relative_to(landing_dir)
+        if any(part.startswith((".", "_")) for part in relative.parts) or not path.is_file():
+            continue
+        fmt = SUPPORTED_SUFFIXES.get(path.suffix.lower())
+        if fmt is None:
+            raise LandingError(
+                f"landing file {path}: unsupported file type {path.suffix!r} "
+                f"(expected {', '.join(SUPPORTED_SUFFIXES)}); move it out of the landing folder"
+            )
+        files.append(LandingFile(path, relative.as_posix(), fmt, partition_date_of(relative)))
+    return files
+
+
+def files_for_interval(files: list[LandingFile], start: dt.date, end: dt.date) -> list[LandingFile]:
+    """Partitioned files dated within [start, end], plus every unpartitioned file."""
+    return [f for f in files if f.partition_date is None or start <= f.partition_date <= end]
+
+
+def _normalise_header(fields: list[str]) -> list[str]:
+    return [field.strip().lstrip("\ufeff").strip().lower() for field in fields]
+
+
+def _looks_like_data(fields: list[str]) -> bool:
+    return bool(fields) and _LEADING_DATE.match(fields[0]) is not None
+
+
+class _Rows:
+    """Column-wise accumulator for raw rows (faster and leaner than a list of dicts)."""
+
+    def __init__(self, source_file: str) -> None:
+        self.source_file = source_file
+        self.columns: dict[str, list] = {name: [] for name in RAW_COLUMNS if name != "landed_date"}
+
+    def add(self, line_no: int, values: dict[str, str | None], error: str | None, raw: str | None):
+        cols = self.columns
+        cols["source_file"].append(self.source_file)
+        cols["source_line"].append(line_no)
+        for name in EVENT_COLUMNS:
+            cols[name].append(values.get(name))
+        cols["parse_error"].append(error)
+        cols["raw_line"].append(raw)
+
+    def __len__(self) -> int:
+        return len(self.columns["source_line"])
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.columns)
+
+
+def _empty_to_null(value: str) -> str | None:
+    value = value.strip()
+    return value or None
+
+
+def read_csv_rows(path: Path, source_file: str) -> pd.DataFrame:
+    """One row per non-blank physical line after the header. Lines are parsed one at a time, so a
+    bad line (broken quoting, wrong column count, bytes that are not UTF-8) is quarantined alone
+    and never swallows the lines after it; quoted line breaks are therefore not supported."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise LandingError(f"landing file {path} cannot be read: {exc}") from exc
+    rows = _Rows(source_file)
+    lines = data.split(b"\n")
+    header: list[str] | None = None
+    header_error: str | None = None
+    for index, raw_bytes in enumerate(lines, start=1):
+        raw_bytes = raw_bytes.removesuffix(b"\r")
+        if not raw_bytes.strip():
+            continue
+        try:
+            text = raw_bytes.decode("utf-8")
+        except UnicodeDecodeError:
+            if header is None and header_error is None:
+                header_error = INVALID_HEADER
+                header = []
+                continue
+            rows.add(index, {}, INVALID_UTF8, raw_bytes.decode("utf-8", "backslashreplace"))
+            continue
+        try:
+            fields = next(csv.reader([text], strict=True))
+        except csv.Error:
+            fields = None
+        if header is None:
+            if fields is not None and _looks_like_data(fields):
+                header, header_error = list(EVENT_COLUMNS), MISSING_HEADER
+            else:
+                header = _normalise_header(fields or [])
+                if not set(EVENT_COLUMNS) <= set(header) or len(set(header)) != len(header):
+                    header_error = INVALID_HEADER
+                continue
+        if header_error is not None:
+            rows.add(index, {}, header_error, text)
+        elif fields is None:
+            rows.add(index, {}, MALFORMED_CSV, text)
+        elif len(fields) != len(header):
+            rows.add(index, {}, WRONG_COLUMN_COUNT, text)
+        else:
+            rows.add(index, {k: _empty_to_null(v) for k, v in zip(header, fields)}, None, None)
+    return rows.frame()
+
+
+def _arrow_to_strings(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    if pa.types.is_timestamp(column.type):
+        if column.type.tz is not None:
+            column = pc.cast(column, pa.timestamp(column.type.unit, "UTC"))
+        column = pc.strftime(column, format="%Y-%m-%d %H:%M:%S.%f")
+    elif pa.types.is_floating(column.type):
+        # Floats print as e.g. "516.0"; the SQL layer accepts whole numbers with a zero fraction.
+        column = pc.cast(column, pa.string())
+    elif not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
+        column = pc.cast(column, pa.string())
+    column = pc.utf8_trim_whitespace(column)
+    return pc.if_else(pc.equal(column, ""), None, column)
+
+
+def read_parquet_chunks(path: Path, source_file: str) -> Iterator[pd.DataFrame]:
+    """Parquet rows in chunks; source_line is the 1-based row number in the file."""
+    try:
+        parquet = pq.ParquetFile(path)
+        names = _normalise_header(parquet.schema_arrow.names)
+    except Exception as exc:  # pyarrow raises several types for a corrupt file
+        raise LandingError(f"landing file {path} cannot be read as Parquet: {exc}") from exc
+    valid_header = set(EVENT_COLUMNS) <= set(names) and len(set(names)) == len(names)
+    offset = 0
+    try:
+        batches = parquet.iter_batches(batch_size=CHUNK_ROWS)
+        for batch in batches:
+            table = pa.Table.from_batches([batch]).rename_columns(names)
+            count = table.num_rows
+            frame = pd.DataFrame(
+                {
+                    "source_file": source_file,
+                    "source_line": range(offset + 1, offset + count + 1),
+                }
+            )
+            if valid_header:
+                for name in EVENT_COLUMNS:
+                    frame[name] = _arrow_to_strings(table.column(name)).to_pandas()
+                frame["parse_error"] = None
+                frame["raw_line"] = None
+            else:
+                for name in EVENT_COLUMNS:
+                    frame[name] = None
+                frame["parse_error"] = INVALID_HEADER
+                frame["raw_line"] = [json.dumps(r, default=str) for r in table.to_pylist()]
+            offset += count
+            yield frame
+    except LandingError:
+        raise
+    except Exception as exc:
+        raise LandingError(f"landing file {path} cannot be read as Parquet: {exc}") from exc
+
+
+def read_file(landing_file: LandingFile) -> Iterator[pd.DataFrame]:
+    if landing_file.fmt == "csv":
+        yield read_csv_rows(landing_file.path, landing_file.relative)
+    else:
+        yield from read_parquet_chunks(landing_file.path, landing_file.relative)
+
+
+def _event_dates(frame: pd.DataFrame) -> pd.Series:
+    text = frame["event_time"].astype("string").str.extract(_LEADING_DATE, expand=False)
+    return pd.to_datetime(text, format="%Y-%m-%d", errors="coerce").dt.date
+
+
+def assign_landed_dates(
+    frame: pd.DataFrame, landing_file: LandingFile, first_date: dt.date
+) -> pd.Series:
+    """The landing date of each row. Partitioned: the partition's date. Unpartitioned: the row's
+    own event date, never before `first_date` (the first date the models cover, so that nothing
+    older is left unloaded); rows without a readable date land with the file's earliest one."""
+    if landing_file.partition_date is not None:
+        return pd.Series([landing_file.partition_date] * len(frame), index=frame.index)
+    dates = _event_dates(frame)
+    earliest = dates.dropna().min() if dates.notna().any() else first_date
+    dates = dates.fillna(earliest)
+    return dates.map(lambda day: max(day, first_date))
+
+
+def landed_rows(
+    landing_dir: str | Path, start: dt.date, end: dt.date, first_date: dt.date
+) -> Iterator[pd.DataFrame]:
+    """Raw rows that landed on a date in [start, end], a DataFrame per file chunk, in the
+    column order of RAW_COLUMNS; a single empty frame when there are none (SQLMesh needs one).
+    A relative landing_dir is taken from the project root."""
+    produced = False
+    for landing_file in files_for_interval(discover(resolve_path(landing_dir)), start, end):
+        for frame in read_file(landing_file):
+            landed = assign_landed_dates(frame, landing_file, first_date)
+            keep = (landed >= start) & (landed <= end)
+            if not keep.any():
+                continue
+            frame = frame[keep].copy()
+            frame.insert(0, "landed_date", landed[keep].values)
+            produced = True
+            yield frame[list(RAW_COLUMNS)]
+    if not produced:
+        yield pd.DataFrame({name: pd.Series(dtype="object") for name in RAW_COLUMNS})

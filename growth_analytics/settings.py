@@ -1,0 +1,61 @@
+"""The project's environment variables, resolved once, with the defaults documented in README.md."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from growth_analytics import PROJECT_ROOT
+
+# Schemas the models write to; DuckDB names its catalog after the warehouse file's stem, so a
+# file called e.g. `analytics.duckdb` makes `analytics.x` ambiguous between catalog and schema.
+MODEL_SCHEMAS = ("raw", "staging", "intermediate", "analytics")
+
+DEFAULT_LANDING_DIR = "sample_data/landing"
+DEFAULT_WAREHOUSE = "data/warehouse.duckdb"
+DEFAULT_START = "2025-01-01"
+DEFAULT_LATE_DAYS = 3
+
+
+class SettingsError(ValueError):
+    """A configuration value that cannot work; the message says which variable to fix."""
+
+
+def resolve_path(value: str | os.PathLike[str], base: Path = PROJECT_ROOT) -> Path:
+    """Relative paths are taken from the project root, as SQLMesh runs there."""
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else (base / path)
+
+
+def check_warehouse_path(path: Path) -> Path:
+    if path.stem.lower() in MODEL_SCHEMAS:
+        raise SettingsError(
+            f"ANALYTICS_WAREHOUSE={path}: DuckDB names the catalog after the file's stem "
+            f"'{path.stem}', which is also a schema of this project ({', '.join(MODEL_SCHEMAS)}); "
+            "choose another file name, e.g. warehouse.duckdb"
+        )
+    return path
+
+
+@dataclass(frozen=True)
+class Settings:
+    landing_dir: Path
+    warehouse: Path
+    start: str
+    late_arrival_days: int
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        late = env.get("ANALYTICS_LATE_DAYS", str(DEFAULT_LATE_DAYS))
+        if not late.isdigit():
+            raise SettingsError(f"ANALYTICS_LATE_DAYS={late!r}: expected a whole number of days")
+        return cls(
+            landing_dir=resolve_path(env.get("ANALYTICS_LANDING_DIR", DEFAULT_LANDING_DIR)),
+            warehouse=check_warehouse_path(
+                resolve_path(env.get("ANALYTICS_WAREHOUSE", DEFAULT_WAREHOUSE))
+            ),
+            start=env.get("ANALYTICS_START", DEFAULT_START),
+            late_arrival_days=int(late),
+        )
