@@ -1,16 +1,15 @@
-/* Nothing lost, nothing invented: each file-day's raw rows are exactly its staged, duplicate and
-   rejected rows. */
 AUDIT (
-  name raw_rows_accounted_for
-);
+    name raw_rows_accounted_for
+) /* Nothing lost, nothing invented: each file-day's raw rows are exactly its staged, duplicate and
+   rejected rows. */;
 
 SELECT
-  landed_date,
-  source_file,
-  raw_rows,
-  staged_rows,
-  duplicate_rows,
-  rejected_rows
+    landed_date,
+    source_file,
+    raw_rows,
+    staged_rows,
+    duplicate_rows,
+    rejected_rows
 FROM @this_model
 WHERE
-  raw_rows <> staged_rows + duplicate_rows + rejected_rows
+    raw_rows <> staged_rows + duplicate_rows + rejected_rows

@@ -1,3 +1,159 @@
-"""Placeholder replaced below."""
-def main() -> None:
-    pass
+"""`growth-analytics`: the project's command line.
+
+growth-analytics run        the daily pipeline for cron: `sqlmesh run` under the run lock
+                            (the first time, when production does not exist yet, `sqlmesh plan`)
+growth-analytics plan       `sqlmesh plan --auto-apply --no-prompts` under the run lock
+growth-analytics restate    re-run event-time models for a date range (very late events)
+growth-analytics summary    print what the warehouse holds
+growth-analytics generate   write synthetic landing files
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import subprocess
+import sys
+from pathlib import Path
+
+from growth_analytics import PROJECT_ROOT
+from growth_analytics.runlock import EXIT_LOCKED, RunLocked, exclusive_run
+from growth_analytics.settings import Settings, SettingsError
+
+# Restating the earliest event-time model re-runs everything downstream of it too.
+RESTATE_MODELS = ("analytics.fct_events",)
+
+
+def sqlmesh_command(*args: str) -> list[str]:
+    return [str(Path(sys.executable).with_name("sqlmesh")), "--paths", str(PROJECT_ROOT), *args]
+
+
+def _sqlmesh(*args: str) -> int:
+    return subprocess.run(sqlmesh_command(*args), cwd=PROJECT_ROOT, check=False).returncode
+
+
+def production_exists(settings: Settings) -> bool:
+    """Whether `sqlmesh plan` has ever been applied to prod in this warehouse."""
+    if not settings.warehouse.exists():
+        return False
+    import duckdb
+
+    try:
+        with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+            rows = con.execute(
+                "SELECT count(*) FROM information_schema.tables "
+                "WHERE table_schema = 'sqlmesh' AND table_name = '_environments'"
+            ).fetchone()
+            if not rows or not rows[0]:
+                return False
+            found = con.execute(
+                "SELECT count(*) FROM sqlmesh._environments WHERE name = 'prod'"
+            ).fetchone()
+            return bool(found and found[0])
+    except duckdb.Error:
+        return False
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    with exclusive_run(settings.warehouse, "growth-analytics run"):
+        if production_exists(settings):
+            code = _sqlmesh("run", *(["--end", args.end] if args.end else []))
+        else:
+            print("No production environment yet: applying the first plan.", file=sys.stderr)
+            # A production plan takes no end date; its execution time bounds the backfill.
+            until = ["--execution-time", next_day(args.end)] if args.end else []
+            code = _sqlmesh("plan", "--auto-apply", "--no-prompts", *until)
+    if code == 0 and args.summary:
+        return cmd_summary(args, settings)
+    return code
+
+
+def next_day(day: str) -> str:
+    return (dt.date.fromisoformat(day) + dt.timedelta(days=1)).isoformat()
+
+
+def cmd_plan(args: argparse.Namespace, settings: Settings) -> int:
+    with exclusive_run(settings.warehouse, "growth-analytics plan"):
+        code = _sqlmesh(
+            "plan",
+            *([args.environment] if args.environment else []),
+            "--auto-apply",
+            "--no-prompts",
+        )
+    if code == 0 and args.summary:
+        return cmd_summary(args, settings)
+    return code
+
+
+def cmd_restate(args: argparse.Namespace, settings: Settings) -> int:
+    restate = [arg for model in RESTATE_MODELS for arg in ("--restate-model", model)]
+    with exclusive_run(settings.warehouse, "growth-analytics restate"):
+        return _sqlmesh(
+            "plan",
+            *restate,
+            "--start",
+            args.start,
+            "--end",
+            args.end,
+            "--auto-apply",
+            "--no-prompts",
+        )
+
+
+def cmd_summary(args: argparse.Namespace, settings: Settings) -> int:
+    from growth_analytics.summary import print_summary
+
+    return print_summary(settings.warehouse)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="growth-analytics",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="the daily pipeline (for cron), under the run lock")
+    run.add_argument("--summary", action="store_true", help="print a summary afterwards")
+    run.add_argument(
+        "--end", help="last day to process (default: yesterday); for replays and tests"
+    )
+    run.set_defaults(func=cmd_run)
+
+    plan = sub.add_parser("plan", help="sqlmesh plan --auto-apply, under the run lock")
+    plan.add_argument("environment", nargs="?", help="virtual environment (default: prod)")
+    plan.add_argument("--summary", action="store_true", help="print a summary afterwards")
+    plan.set_defaults(func=cmd_plan)
+
+    restate = sub.add_parser("restate", help="re-run event-time models for a date range")
+    restate.add_argument("--start", required=True, help="first event date to recompute")
+    restate.add_argument("--end", required=True, help="last event date to recompute")
+    restate.set_defaults(func=cmd_restate)
+
+    summary = sub.add_parser("summary", help="print what the warehouse holds")
+    summary.set_defaults(func=cmd_summary)
+
+    from growth_analytics.generator import add_generate_parser
+
+    add_generate_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "generate":
+        return args.func(args) or 0
+    try:
+        settings = Settings.from_env()
+        return args.func(args, settings)
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except RunLocked as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_LOCKED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -195,7 +195,12 @@ def read_csv_rows(path: Path, source_file: str) -> pd.DataFrame:
         elif len(fields) != len(header):
             rows.add(index, {}, WRONG_COLUMN_COUNT, text)
         else:
-            rows.add(index, {k: _empty_to_null(v) for k, v in zip(header, fields)}, None, None)
+            rows.add(
+                index,
+                {k: _empty_to_null(v) for k, v in zip(header, fields, strict=True)},
+                None,
+                None,
+            )
     return rows.frame()
 
 
@@ -203,9 +208,10 @@ def _arrow_to_strings(column: pa.ChunkedArray) -> pa.ChunkedArray:
     if pa.types.is_timestamp(column.type):
         if column.type.tz is not None:
             column = pc.cast(column, pa.timestamp(column.type.unit, "UTC"))
-        column = pc.strftime(column, format="%Y-%m-%d %H:%M:%S.%f")
+        # Arrow's %S already carries the fraction of a second at the column's unit.
+        column = pc.strftime(column, format="%Y-%m-%d %H:%M:%S")
     elif pa.types.is_floating(column.type):
-        # Floats print as e.g. "516.0"; the SQL layer accepts whole numbers with a zero fraction.
+        # Arrow prints 516.0 as "516"; the SQL layer accepts either form of a whole number.
         column = pc.cast(column, pa.string())
     elif not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
         column = pc.cast(column, pa.string())

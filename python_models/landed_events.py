@@ -50,8 +50,14 @@ RAW_COLUMN_DESCRIPTIONS = {
     columns=landing.RAW_COLUMNS,
     column_descriptions=RAW_COLUMN_DESCRIPTIONS,
     audits=[
-        ("not_null", {"columns": [exp.column(c) for c in ("landed_date", "source_file", "source_line")]}),
-        ("unique_combination_of_columns", {"columns": [exp.column(c) for c in ("source_file", "source_line")]}),
+        (
+            "not_null",
+            {"columns": [exp.column(c) for c in ("landed_date", "source_file", "source_line")]},
+        ),
+        (
+            "unique_combination_of_columns",
+            {"columns": [exp.column(c) for c in ("source_file", "source_line")]},
+        ),
     ],
 )
 def execute(
@@ -65,6 +71,10 @@ def execute(
     landing_dir = context.var("landing_dir")
     first_date = dt.date.fromisoformat(str(context.var("first_date")))
     logging.getLogger(__name__).info(
-        "reading %s for %s..%s (reader %s)", landing_dir, start.date(), end.date(), READER_DIGEST[:12]
+        "reading %s for %s..%s (reader %s)",
+        landing_dir,
+        start.date(),
+        end.date(),
+        READER_DIGEST[:12],
     )
     yield from reader.landed_rows(landing_dir, start.date(), end.date(), first_date)

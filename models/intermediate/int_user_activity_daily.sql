@@ -2,115 +2,118 @@
    event, with events by type, miles, sessions, platforms and the day's first-touch attributes.
    Keyed on activity date and reprocessed @late_arrival_days days back like analytics.fct_events. */
 MODEL (
-  name intermediate.int_user_activity_daily,
-  kind INCREMENTAL_BY_TIME_RANGE (
-    time_column activity_date,
-    lookback @late_arrival_days
-  ),
-  grain (user_id, activity_date),
-  cron '@daily',
-  partitioned_by activity_date,
-  clustered_by user_id,
-  audits (
-    unique_combination_of_columns(columns := (user_id, activity_date)),
-    not_null(columns := (user_id, activity_date, events, first_event_time, first_platform)),
-    accepted_range(column := events, min_v := 1),
-    accepted_range(column := miles_earned, min_v := 0),
-    accepted_range(column := miles_redeemed, min_v := 0),
-    forall(criteria := (
-      events = miles_earned_events + miles_redeemed_events + reward_search_events + share_events + like_events,
-      platform_count = IF(used_ios, 1, 0) + IF(used_android, 1, 0) + IF(used_web, 1, 0),
-      platform_count BETWEEN 1 AND 3,
-      sessions_started <= events,
-      first_event_time <= last_event_time
-    ))
-  )
+    name intermediate.int_user_activity_daily,
+    kind INCREMENTAL_BY_TIME_RANGE (
+        time_column activity_date,
+        lookback @late_arrival_days
+    ),
+    grain (user_id, activity_date),
+    cron '@daily',
+    partitioned_by activity_date,
+    clustered_by user_id,
+    audits (
+        unique_combination_of_columns(columns := (user_id, activity_date)),
+        not_null(columns := (user_id, activity_date, events, first_event_time, first_platform)),
+        accepted_range(column := events, min_v := 1),
+        accepted_range(column := miles_earned, min_v := 0),
+        accepted_range(column := miles_redeemed, min_v := 0),
+        forall(
+            criteria := (
+                events = miles_earned_events + miles_redeemed_events + reward_search_events + share_events + like_events,
+                platform_count = IF(used_ios, 1, 0) + IF(used_android, 1, 0) + IF(used_web, 1, 0),
+                platform_count BETWEEN 1 AND 3,
+                sessions_started <= events,
+                first_event_time <= last_event_time
+            )
+        )
+    )
 );
 
 WITH events AS (
-  SELECT
-    event_id,
-    event_time,
-    event_date,
-    user_id,
-    event_type,
-    miles_earned,
-    miles_redeemed,
-    platform,
-    utm_source,
-    country,
-    is_session_start
-  FROM analytics.fct_events
-  WHERE
-    event_date BETWEEN @start_ds AND @end_ds
-), first_events AS (
-  /* A row number, not ARRAY_AGG: BigQuery's ARRAY_AGG fails on NULL elements (utm_source, country). */
-  SELECT
-    user_id,
-    event_date,
-    platform AS first_platform,
-    utm_source AS first_utm_source,
-    country AS first_country
-  FROM (
     SELECT
-      user_id,
-      event_date,
-      platform,
-      utm_source,
-      country,
-      ROW_NUMBER() OVER (PARTITION BY user_id, event_date ORDER BY event_time, event_id) AS event_rank
-    FROM events
-  ) AS ranked
-  WHERE
-    event_rank = 1
+        event_id,
+        event_time,
+        event_date,
+        user_id,
+        event_type,
+        miles_earned,
+        miles_redeemed,
+        platform,
+        utm_source,
+        country,
+        is_session_start
+    FROM analytics.fct_events
+    WHERE
+        event_date BETWEEN @start_ds AND @end_ds
+), first_events AS (
+    /* A row number, not ARRAY_AGG: BigQuery's ARRAY_AGG fails on NULL elements (utm_source, country). */
+    SELECT
+        user_id,
+        event_date,
+        platform AS first_platform,
+        utm_source AS first_utm_source,
+        country AS first_country
+    FROM (
+        SELECT
+            user_id,
+            event_date,
+            platform,
+            utm_source,
+            country,
+            ROW_NUMBER() OVER (PARTITION BY user_id, event_date ORDER BY event_time, event_id) AS event_rank
+        FROM events
+    ) AS ranked
+    WHERE
+        event_rank = 1
 ), daily AS (
-  /* SUM(IF(...)) rather than COUNTIF: sqlglot turns COUNTIF into DuckDB's COUNT_IF, which differs
+    /* SUM(IF(...)) rather than COUNTIF: sqlglot turns COUNTIF into DuckDB's COUNT_IF, which differs
      from BigQuery on all-NULL input. */
-  SELECT
-    user_id,
-    event_date AS activity_date,
-    COUNT(*) AS events,
-    SUM(IF(event_type = 'miles_earned', 1, 0)) AS miles_earned_events,
-    SUM(IF(event_type = 'miles_redeemed', 1, 0)) AS miles_redeemed_events,
-    SUM(IF(event_type = 'reward_search', 1, 0)) AS reward_search_events,
-    SUM(IF(event_type = 'share', 1, 0)) AS share_events,
-    SUM(IF(event_type = 'like', 1, 0)) AS like_events,
-    SUM(miles_earned) AS miles_earned,
-    SUM(miles_redeemed) AS miles_redeemed,
-    SUM(IF(is_session_start, 1, 0)) AS sessions_started,
-    LOGICAL_OR(platform = 'ios') AS used_ios,
-    LOGICAL_OR(platform = 'android') AS used_android,
-    LOGICAL_OR(platform = 'web') AS used_web,
-    COUNT(DISTINCT platform) AS platform_count,
-    MIN(event_time) AS first_event_time,
-    MAX(event_time) AS last_event_time
-  FROM events
-  GROUP BY
-    user_id,
-    event_date
+    SELECT
+        user_id,
+        event_date AS activity_date,
+        COUNT(*) AS events,
+        SUM(IF(event_type = 'miles_earned', 1, 0)) AS miles_earned_events,
+        SUM(IF(event_type = 'miles_redeemed', 1, 0)) AS miles_redeemed_events,
+        SUM(IF(event_type = 'reward_search', 1, 0)) AS reward_search_events,
+        SUM(IF(event_type = 'share', 1, 0)) AS share_events,
+        SUM(IF(event_type = 'like', 1, 0)) AS like_events,
+        SUM(miles_earned) AS miles_earned,
+        SUM(miles_redeemed) AS miles_redeemed,
+        SUM(IF(is_session_start, 1, 0)) AS sessions_started,
+        LOGICAL_OR(platform = 'ios') AS used_ios,
+        LOGICAL_OR(platform = 'android') AS used_android,
+        LOGICAL_OR(platform = 'web') AS used_web,
+        COUNT(DISTINCT platform) AS platform_count,
+        MIN(event_time) AS first_event_time,
+        MAX(event_time) AS last_event_time
+    FROM events
+    GROUP BY
+        user_id,
+        event_date
 )
 SELECT
-  daily.activity_date, /* The day (UTC). */
-  daily.user_id, /* The user, active that day. */
-  daily.events, /* Valid events that day. */
-  daily.miles_earned_events, /* miles_earned events. */
-  daily.miles_redeemed_events, /* miles_redeemed events. */
-  daily.reward_search_events, /* reward_search events. */
-  daily.share_events, /* share events. */
-  daily.like_events, /* like events. */
-  daily.miles_earned, /* Miles earned that day. */
-  daily.miles_redeemed, /* Miles redeemed that day. */
-  daily.miles_earned - daily.miles_redeemed AS net_miles, /* Earned minus redeemed that day. */
-  daily.sessions_started, /* Sessions that began that day (a session crossing midnight counts on its first day). */
-  daily.used_ios, /* At least one event on ios. */
-  daily.used_android, /* At least one event on android. */
-  daily.used_web, /* At least one event on web. */
-  daily.platform_count, /* Distinct platforms used that day (1-3). */
-  daily.first_event_time, /* The day's first event. */
-  daily.last_event_time, /* The day's last event. */
-  first_events.first_platform, /* Platform of the day's first event. */
-  first_events.first_utm_source, /* utm_source of the day's first event. */
-  first_events.first_country /* country of the day's first event. */
+    daily.activity_date, /* The day (UTC). */
+    daily.user_id, /* The user, active that day. */
+    daily.events, /* Valid events that day. */
+    daily.miles_earned_events, /* miles_earned events. */
+    daily.miles_redeemed_events, /* miles_redeemed events. */
+    daily.reward_search_events, /* reward_search events. */
+    daily.share_events, /* share events. */
+    daily.like_events, /* like events. */
+    daily.miles_earned, /* Miles earned that day. */
+    daily.miles_redeemed, /* Miles redeemed that day. */
+    daily.miles_earned - daily.miles_redeemed AS net_miles, /* Earned minus redeemed that day. */
+    daily.sessions_started, /* Sessions that began that day (a session crossing midnight counts on its first day). */
+    daily.used_ios, /* At least one event on ios. */
+    daily.used_android, /* At least one event on android. */
+    daily.used_web, /* At least one event on web. */
+    daily.platform_count, /* Distinct platforms used that day (1-3). */
+    daily.first_event_time, /* The day's first event. */
+    daily.last_event_time, /* The day's last event. */
+    first_events.first_platform, /* Platform of the day's first event. */
+    first_events.first_utm_source, /* utm_source of the day's first event. */
+    first_events.first_country /* country of the day's first event. */
 FROM daily
 INNER JOIN first_events
-  ON daily.user_id = first_events.user_id AND daily.activity_date = first_events.event_date
+    ON daily.user_id = first_events.user_id
+    AND daily.activity_date = first_events.event_date

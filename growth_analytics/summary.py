@@ -1,0 +1,65 @@
+"""The short, human-readable summary that `make demo` prints after a run."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import duckdb
+
+QUERIES = {
+    "events": "SELECT COUNT(*), MIN(event_date), MAX(event_date) FROM analytics.fct_events",
+    "users": "SELECT COUNT(*) FROM analytics.dim_users",
+    "negative": "SELECT COUNT(*) FROM analytics.users_with_negative_miles",
+    "sessions": "SELECT COUNT(DISTINCT session_id) FROM analytics.fct_events",
+    "accounting": (
+        "SELECT SUM(raw_rows), SUM(staged_rows), SUM(duplicate_rows), SUM(rejected_rows), "
+        "SUM(late_rows), SUM(late_beyond_window_rows), COUNT(DISTINCT source_file) "
+        "FROM analytics.ingestion_accounting"
+    ),
+    "reasons": (
+        "SELECT reject_reason, COUNT(*) AS n FROM analytics.rejected_events "
+        "GROUP BY reject_reason ORDER BY n DESC, reject_reason"
+    ),
+    "latest": (
+        "SELECT activity_date, COUNT(*) FROM intermediate.int_user_activity_daily "
+        "GROUP BY activity_date ORDER BY activity_date DESC LIMIT 1"
+    ),
+}
+
+
+def collect(warehouse: Path) -> dict[str, list[tuple]]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return {name: con.execute(sql).fetchall() for name, sql in QUERIES.items()}
+
+
+def render(facts: dict[str, list[tuple]]) -> str:
+    events, first_day, last_day = facts["events"][0]
+    raw, staged, duplicates, rejected, late, very_late, files = facts["accounting"][0]
+    lines = [
+        "",
+        f"Warehouse summary ({first_day} to {last_day})",
+        f"  landing rows read      {raw or 0:>12,}  from {files or 0:,} files",
+        f"    staged as events     {staged or 0:>12,}",
+        f"    duplicates           {duplicates or 0:>12,}",
+        f"    rejected             {rejected or 0:>12,}  (analytics.rejected_events)",
+        f"  late arrivals          {late or 0:>12,}  ({very_late or 0:,} beyond the reach-back)",
+        f"  events                 {events:>12,}  in {facts['sessions'][0][0]:,} sessions",
+        f"  users                  {facts['users'][0][0]:>12,}",
+        f"  negative miles balance {facts['negative'][0][0]:>12,}  users",
+    ]
+    if facts["latest"]:
+        day, active = facts["latest"][0]
+        lines.append(f"  active on {day}   {active:>12,}  users")
+    if facts["reasons"]:
+        lines.append("  rejected rows by reason:")
+        lines += [f"    {reason:<26}{count:>8,}" for reason, count in facts["reasons"]]
+    return "\n".join(lines) + "\n"
+
+
+def print_summary(warehouse: Path) -> int:
+    if not warehouse.exists():
+        print(f"error: no warehouse at {warehouse}; run `make demo` first", file=sys.stderr)
+        return 1
+    print(render(collect(warehouse)))
+    return 0

@@ -1,0 +1,98 @@
+"""Shared fixtures: run the real pipeline (the project's CLI and SQLMesh, as subprocesses) on a
+landing folder into a throw-away DuckDB file, and read the results back."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+PUBLIC_SAMPLE = PROJECT_ROOT.parent / "shared" / "data" / "heymax_v2025" / "event_stream.csv"
+
+
+def pipeline_env(landing: Path, warehouse: Path, start: str, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANALYTICS_", "GOOGLE_"))}
+    env.update(
+        ANALYTICS_LANDING_DIR=str(landing),
+        ANALYTICS_WAREHOUSE=str(warehouse),
+        ANALYTICS_START=start,
+        SQLMESH__DISABLE_ANONYMIZED_ANALYTICS="1",
+        **extra,
+    )
+    return env
+
+
+class Pipeline:
+    """A landing folder and a warehouse file, driven through the real command line."""
+
+    def __init__(self, root: Path, start: str) -> None:
+        self.landing = root / "landing"
+        self.warehouse = root / "wh" / "warehouse.duckdb"
+        self.landing.mkdir(parents=True, exist_ok=True)
+        self.warehouse.parent.mkdir(parents=True, exist_ok=True)
+        self.start = start
+        self.env = pipeline_env(self.landing, self.warehouse, start)
+
+    def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return self._run([str(BIN / "growth-analytics"), *args], check)
+
+    def sqlmesh(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return self._run([str(BIN / "sqlmesh"), *args], check)
+
+    def _run(self, cmd: list[str], check: bool) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run(
+            cmd, cwd=PROJECT_ROOT, env=self.env, capture_output=True, text=True, check=False
+        )
+        if check and done.returncode != 0:
+            raise AssertionError(
+                f"{' '.join(cmd)} exited {done.returncode}\n"
+                f"{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
+            )
+        return done
+
+    def query(self, sql: str) -> list[tuple]:
+        with duckdb.connect(str(self.warehouse), read_only=True) as con:
+            return con.execute(sql).fetchall()
+
+    def scalar(self, sql: str):
+        return self.query(sql)[0][0]
+
+    def table_digest(self, table: str, order_by: str) -> list[tuple]:
+        return self.query(f"SELECT * FROM {table} ORDER BY {order_by}")
+
+
+@pytest.fixture
+def make_pipeline(tmp_path: Path) -> Callable[..., Pipeline]:
+    def factory(name: str = "p", start: str = "2025-03-01") -> Pipeline:
+        return Pipeline(tmp_path / name, start)
+
+    return factory
+
+
+@pytest.fixture
+def public_sample() -> Path:
+    if not PUBLIC_SAMPLE.exists():
+        pytest.skip(f"public sample not present at {PUBLIC_SAMPLE}")
+    return PUBLIC_SAMPLE
+
+
+def write_csv(path: Path, text: str | bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(text, str):
+        text = text.encode()
+    path.write_bytes(text)
+    return path
+
+
+def copy_into(src: Path, dest: Path) -> Path:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(src, dest)
+    return dest
