@@ -287,9 +287,8 @@ def landed_rows(
     landing_dir: str | Path, start: dt.date, end: dt.date, first_date: dt.date
 ) -> Iterator[pd.DataFrame]:
     """Raw rows that landed on a date in [start, end], a DataFrame per file chunk, in the
-    column order of RAW_COLUMNS; a single empty frame when there are none (SQLMesh needs one).
-    A relative landing_dir is taken from the project root."""
-    produced = False
+    column order of RAW_COLUMNS; nothing at all when there are none (SQLMesh refuses an empty
+    frame but accepts an empty generator). A relative landing_dir is taken from the project root."""
     for landing_file in files_for_interval(discover(resolve_path(landing_dir)), start, end):
         for frame in read_file(landing_file):
             landed = assign_landed_dates(frame, landing_file, first_date)
@@ -298,7 +297,4 @@ def landed_rows(
                 continue
             frame = frame[keep].copy()
             frame.insert(0, "landed_date", landed[keep].values)
-            produced = True
             yield frame[list(RAW_COLUMNS)]
-    if not produced:
-        yield pd.DataFrame({name: pd.Series(dtype="object") for name in RAW_COLUMNS})

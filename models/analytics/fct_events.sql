@@ -108,7 +108,7 @@ WITH events AS (
         event_id,
         event_time,
         user_id,
-        NULL::DATETIME AS session_start_time,
+        CAST(NULL AS DATETIME) AS session_start_time,
         FALSE AS is_context
     FROM events
 ), with_gaps AS (

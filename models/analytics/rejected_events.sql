@@ -28,6 +28,7 @@ MODEL (
                 'negative_miles',
                 'non_numeric_miles',
                 'fractional_miles',
+                'miles_out_of_range',
                 'miles_on_non_miles_event'
             )
         )

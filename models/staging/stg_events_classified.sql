@@ -71,22 +71,25 @@ WITH landed AS (
     WHERE
         landed_date BETWEEN @start_ds AND @end_ds
 ), parsed AS (
+    /* The contract's timestamps carry no zone and mean UTC. A trailing Z or +00:00 is accepted;
+       any other offset is refused (DuckDB's cast silently drops offsets), and so are hours past 23
+       (DuckDB reads 24:00:00 as the next midnight, BigQuery refuses it). */
     SELECT
         *,
         CASE
             WHEN REGEXP_CONTAINS(
                 event_time_text,
-                '^\\d{4}-\\d{2}-\\d{2}[ T]\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,6})?(Z|[+]00:?00)?$'
+                '^\\d{4}-\\d{2}-\\d{2}[ T]([01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d(\\.\\d{1,6})?(Z|[+]00:?00)?$'
             )
             THEN SAFE_CAST(REGEXP_REPLACE(REPLACE(event_time_text, 'T', ' '), '(Z|[+]00:?00)$', '') AS DATETIME)
-        END AS event_time, /* The contract's timestamps carry no zone and mean UTC. A trailing Z or +00:00 is accepted;
-       any other offset is refused, because DuckDB's cast silently drops offsets. */
-        CASE
-            WHEN REGEXP_CONTAINS(miles_text, '^[+]?\\d{1,15}(\\.0*)?$')
-            THEN SAFE_CAST(miles_text AS FLOAT64)::INT64
-        END AS miles_amount, /* Miles are whole numbers; files often write them as floats ("516.0"). */
+        END AS event_time,
         REGEXP_CONTAINS(miles_text, '^-(\\d+\\.?\\d*|\\.\\d+)$') AS is_miles_negative,
         REGEXP_CONTAINS(miles_text, '^[+]?(\\d+\\.?\\d*|\\.\\d+)$') AS is_miles_numeric,
+        REGEXP_CONTAINS(miles_text, '^[+]?(\\d+\\.?0*|\\.0+)$') AS is_miles_whole, /* Miles are whole numbers; files often write them as floats ("516.0"). */
+        CASE
+            WHEN REGEXP_CONTAINS(miles_text, '^[+]?(0*\\d{1,15}\\.?0*|\\.0+)$')
+            THEN CAST(SAFE_CAST(miles_text AS FLOAT64) AS INT64)
+        END AS miles_amount, /* Up to 15 significant digits: exact through FLOAT64 on both engines. */
         event_type IN ('miles_earned', 'miles_redeemed') AS is_miles_event
     FROM landed
 ), validated AS (
@@ -114,8 +117,10 @@ WITH landed AS (
             THEN 'negative_miles'
             WHEN is_miles_event AND NOT is_miles_numeric
             THEN 'non_numeric_miles'
-            WHEN is_miles_event AND miles_amount IS NULL
+            WHEN is_miles_event AND NOT is_miles_whole
             THEN 'fractional_miles'
+            WHEN is_miles_event AND miles_amount IS NULL
+            THEN 'miles_out_of_range'
             WHEN NOT is_miles_event AND NOT miles_text IS NULL
             THEN 'miles_on_non_miles_event'
         END AS reject_reason
@@ -142,14 +147,18 @@ WITH landed AS (
     WHERE
         reject_reason IS NULL
 ), staged_before AS (
-    /* Self-reference: the first occurrence of an event wins, across runs as within one. */
+    /* Self-reference: an event already valid on another landing day. In daily runs that is an
+       earlier day, so the first occurrence wins across runs as within one; when a past day is
+       restated and a later day already holds the event, the later copy keeps it, so an event is
+       never valid twice. */
     SELECT DISTINCT
         previous.event_id
     FROM staging.stg_events_classified AS previous
     INNER JOIN batch_event_dates
         ON previous.event_date = batch_event_dates.event_date
     WHERE
-        previous.landed_date < @start_ds AND previous.status = 'valid'
+        NOT previous.landed_date BETWEEN @start_ds AND @end_ds
+        AND previous.status = 'valid'
 ), ranked AS (
     SELECT
         identified.*,

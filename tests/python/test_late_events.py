@@ -30,7 +30,10 @@ def test_late_events_within_and_beyond_the_reach_back(make_pipeline):
         "2025-03-06 10:00:00,u_1,miles_earned,dining,6,web,organic,SG",  # 4 days late: beyond
         "2025-03-10 10:00:00,u_2,like,,,ios,google,TH",
     )
-    p.cli("run", "--end", "2025-03-10")  # the next daily runs (03-09 and 03-10)
+    # The next two daily runs, one day each (a run covering several days reaches back from its
+    # first day, so it would pick the 4-day-late event up too).
+    p.cli("run", "--end", "2025-03-09")
+    p.cli("run", "--end", "2025-03-10")
     staged = p.query(
         "SELECT CAST(event_date AS VARCHAR), lateness_days, is_late_beyond_window "
         "FROM staging.stg_user_events WHERE landed_date = '2025-03-10' ORDER BY 1"
