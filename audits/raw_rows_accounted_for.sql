@@ -1,8 +1,9 @@
 AUDIT (
     name raw_rows_accounted_for
-) /* Nothing lost, nothing invented: each file-day's raw rows are exactly its staged, duplicate and
-   rejected rows. */;
+);
 
+/* Nothing lost, nothing invented: each file-day's raw rows are exactly its staged, duplicate and
+   rejected rows. */
 SELECT
     landed_date,
     source_file,
