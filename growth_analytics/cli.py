@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -29,7 +30,10 @@ def sqlmesh_command(*args: str) -> list[str]:
 
 
 def _sqlmesh(*args: str) -> int:
-    return subprocess.run(sqlmesh_command(*args), cwd=PROJECT_ROOT, check=False).returncode
+    # SQLMesh compiles its built-in audits' conditions (e.g. `-1 is not None`) at run time, and
+    # Python warns about them on every run; they are SQLMesh's own and harmless.
+    env = {**os.environ, "PYTHONWARNINGS": "ignore::SyntaxWarning"}
+    return subprocess.run(sqlmesh_command(*args), cwd=PROJECT_ROOT, env=env, check=False).returncode
 
 
 def production_exists(settings: Settings) -> bool:
