@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from conftest import Pipeline, write_csv
+from reference import check_growth_accounting
 
 from growth_analytics.generator import GeneratorConfig, generate
 from growth_analytics.landing import EVENT_COLUMNS
@@ -21,6 +22,11 @@ TABLES = {
     "analytics.fct_events": "event_id",
     "intermediate.int_user_activity_daily": "user_id, activity_date",
     "analytics.dim_users": "user_id",
+    "intermediate.int_user_active_days": "user_id, activity_date",
+    "intermediate.int_user_first_active": "user_id",
+    "analytics.growth_accounting_daily": "period_start",
+    "analytics.growth_accounting_weekly": "period_start",
+    "analytics.growth_accounting_monthly": "period_start",
 }
 
 
@@ -70,3 +76,4 @@ def test_daily_runs_equal_a_full_rebuild(tmp_path):
     assert daily.scalar("SELECT COUNT(*) FROM analytics.fct_events") == stats.valid_events + 4
     for table, order in TABLES.items():
         assert daily.table_digest(table, order) == rebuild.table_digest(table, order), table
+    check_growth_accounting(daily)

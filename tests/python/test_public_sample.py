@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 from conftest import copy_into
+from reference import check_growth_accounting, check_rolling_growth_accounting
 
 
 @pytest.fixture(scope="module")
@@ -63,3 +64,21 @@ def test_one_country_and_utm_source_per_user(loaded):
         )
         == 1
     )
+
+
+def test_growth_accounting_first_full_day(loaded):
+    # As an independent published analysis of this data also shows.
+    row = loaded.query(
+        "SELECT active_users, new_users, retained_users, churned_users "
+        "FROM analytics.growth_accounting_daily WHERE period_start = '2025-03-08'"
+    )
+    assert row == [(65, 52, 13, 4)]
+
+
+def test_growth_accounting_agrees_with_an_independent_computation(loaded):
+    check_growth_accounting(loaded)
+
+
+def test_rolling_growth_accounting_agrees_with_an_independent_computation(loaded):
+    # The data ends on 2025-06-05; 56 days later every window is empty, no need to go further.
+    check_rolling_growth_accounting(loaded, last_checked=dt.date(2025, 8, 15))

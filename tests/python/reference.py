@@ -1,0 +1,133 @@
+"""Straightforward, independent computations of the metric definitions (README), used to check the
+SQL models on whole event streams. Plain Python sets and dates, no SQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+
+GRAINS = ("day", "week", "month")
+
+
+def period_of(day: dt.date, grain: str) -> dt.date:
+    if grain == "day":
+        return day
+    if grain == "week":
+        return day - dt.timedelta(days=day.weekday())  # Monday
+    return day.replace(day=1)
+
+
+def next_period(start: dt.date, grain: str) -> dt.date:
+    if grain == "day":
+        return start + dt.timedelta(days=1)
+    if grain == "week":
+        return start + dt.timedelta(days=7)
+    return (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+def growth_accounting(
+    user_days: Iterable[tuple[dt.date, str]], grain: str, last_period: dt.date
+) -> dict[dt.date, dict[str, int]]:
+    """Social Capital growth accounting for every period from the first activity to last_period."""
+    active: dict[dt.date, set[str]] = defaultdict(set)
+    first: dict[str, dt.date] = {}
+    for day, user in user_days:
+        period = period_of(day, grain)
+        active[period].add(user)
+        first[user] = min(first.get(user, period), period)
+    result = {}
+    previous: set[str] = set()
+    period = min(first.values())
+    while period <= last_period:
+        now = active.get(period, set())
+        result[period] = {
+            "active_users": len(now),
+            "new_users": sum(1 for u in now if first[u] == period),
+            "retained_users": len(now & previous),
+            "resurrected_users": sum(1 for u in now - previous if first[u] < period),
+            "churned_users": len(previous - now),
+            "previous_active_users": len(previous),
+        }
+        previous = now
+        period = next_period(period, grain)
+    return result
+
+
+GROWTH_COLUMNS = (
+    "active_users",
+    "new_users",
+    "retained_users",
+    "resurrected_users",
+    "churned_users",
+    "previous_active_users",
+)
+
+
+def last_complete_period(last_day: dt.date, grain: str) -> dt.date:
+    """The start of the last period that is over by the end of last_day."""
+    period = period_of(last_day, grain)
+    if next_period(period, grain) - dt.timedelta(days=1) > last_day:
+        period = period_of(period - dt.timedelta(days=1), grain)
+    return period
+
+
+def check_growth_accounting(pipeline) -> None:
+    """Every growth-accounting table equals the independent computation from analytics.fct_events
+    (all event types count, the default), period by period, with no period missing and none
+    published before it is over. The last day processed is the daily table's last row."""
+    user_days = pipeline.query("SELECT DISTINCT event_date, user_id FROM analytics.fct_events")
+    last_day = pipeline.scalar("SELECT MAX(period_end) FROM analytics.growth_accounting_daily")
+    for grain, table in (("day", "daily"), ("week", "weekly"), ("month", "monthly")):
+        rows = pipeline.query(
+            f"SELECT period_start, {', '.join(GROWTH_COLUMNS)} "
+            f"FROM analytics.growth_accounting_{table} ORDER BY period_start"
+        )
+        expected = growth_accounting(user_days, grain, last_complete_period(last_day, grain))
+        actual = {row[0]: dict(zip(GROWTH_COLUMNS, row[1:], strict=True)) for row in rows}
+        assert list(actual) == list(expected), f"{table}: periods differ"
+        for period, counts in expected.items():
+            assert actual[period] == counts, f"{table} {period}"
+
+
+def rolling_growth_accounting(
+    user_days: Iterable[tuple[dt.date, str]], last_day: dt.date, window: int = 28
+) -> dict[dt.date, dict[str, int]]:
+    """Each day compares the `window` days ending that day with the `window` days before them."""
+    days_of: dict[str, set[dt.date]] = defaultdict(set)
+    for day, user in user_days:
+        days_of[user].add(day)
+    first = {user: min(days) for user, days in days_of.items()}
+    result = {}
+    day = min(first.values())
+    while day <= last_day:
+        current_from = day - dt.timedelta(days=window - 1)
+        previous_from = current_from - dt.timedelta(days=window)
+        now = {u for u, ds in days_of.items() if any(current_from <= d <= day for d in ds)}
+        before = {
+            u for u, ds in days_of.items() if any(previous_from <= d < current_from for d in ds)
+        }
+        result[day] = {
+            "active_users": len(now),
+            "new_users": sum(1 for u in now if first[u] >= current_from),
+            "retained_users": len(now & before),
+            "resurrected_users": sum(1 for u in now - before if first[u] < current_from),
+            "churned_users": len(before - now),
+            "previous_active_users": len(before),
+        }
+        day += dt.timedelta(days=1)
+    return result
+
+
+def check_rolling_growth_accounting(pipeline, last_checked: dt.date | None = None) -> None:
+    user_days = pipeline.query("SELECT DISTINCT event_date, user_id FROM analytics.fct_events")
+    rows = pipeline.query(
+        f"SELECT period_end, {', '.join(GROWTH_COLUMNS)} "
+        "FROM analytics.growth_accounting_rolling_28d ORDER BY period_end"
+    )
+    last = last_checked or rows[-1][0]
+    expected = rolling_growth_accounting(user_days, last)
+    actual = {row[0]: dict(zip(GROWTH_COLUMNS, row[1:], strict=True)) for row in rows}
+    assert [d for d in actual if d <= last] == list(expected)
+    for day, counts in expected.items():
+        assert actual[day] == counts, day
