@@ -131,3 +131,43 @@ def check_rolling_growth_accounting(pipeline, last_checked: dt.date | None = Non
     assert [d for d in actual if d <= last] == list(expected)
     for day, counts in expected.items():
         assert actual[day] == counts, day
+
+
+def engagement(user_days: Iterable[tuple[dt.date, str]]) -> dict[tuple[dt.date, str], tuple]:
+    """(day, user) -> (is_active_today, L7, L28) for every day a user was active in the 28 days
+    ending that day."""
+    days_of: dict[str, set[dt.date]] = defaultdict(set)
+    for day, user in user_days:
+        days_of[user].add(day)
+    result = {}
+    for user, days in days_of.items():
+        for active_day in days:
+            for offset in range(28):
+                day = active_day + dt.timedelta(days=offset)
+                if (day, user) in result:
+                    continue
+                l28 = sum(1 for d in days if day - dt.timedelta(days=27) <= d <= day)
+                l7 = sum(1 for d in days if day - dt.timedelta(days=6) <= d <= day)
+                result[(day, user)] = (day in days, l7, l28)
+    return result
+
+
+def check_engagement(pipeline) -> None:
+    user_days = pipeline.query("SELECT DISTINCT event_date, user_id FROM analytics.fct_events")
+    last_day = pipeline.scalar("SELECT MAX(period_end) FROM analytics.growth_accounting_daily")
+    expected = {key: v for key, v in engagement(user_days).items() if key[0] <= last_day}
+    rows = pipeline.query(
+        "SELECT engagement_date, user_id, is_active_today, l7, l28 "
+        "FROM analytics.user_engagement_daily"
+    )
+    assert {(r[0], r[1]): tuple(r[2:]) for r in rows} == expected
+    daily = pipeline.query(
+        "SELECT engagement_date, dau, wau, mau FROM analytics.engagement_daily ORDER BY 1"
+    )
+    for day, dau, wau, mau in daily:
+        on_day = [v for (d, _), v in expected.items() if d == day]
+        assert (dau, wau, mau) == (
+            sum(1 for v in on_day if v[0]),
+            sum(1 for v in on_day if v[1] > 0),
+            len(on_day),
+        ), day

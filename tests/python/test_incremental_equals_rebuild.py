@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from conftest import Pipeline, write_csv
-from reference import check_growth_accounting
+from reference import check_engagement, check_growth_accounting
 
 from growth_analytics.generator import GeneratorConfig, generate
 from growth_analytics.landing import EVENT_COLUMNS
@@ -27,6 +27,10 @@ TABLES = {
     "analytics.growth_accounting_daily": "period_start",
     "analytics.growth_accounting_weekly": "period_start",
     "analytics.growth_accounting_monthly": "period_start",
+    "analytics.growth_accounting_rolling_28d": "period_end",
+    "analytics.user_engagement_daily": "user_id, engagement_date",
+    "analytics.engagement_daily": "engagement_date",
+    "analytics.power_user_curve_monthly": "month_end, cohort_month, l28",
 }
 
 
@@ -77,3 +81,4 @@ def test_daily_runs_equal_a_full_rebuild(tmp_path):
     for table, order in TABLES.items():
         assert daily.table_digest(table, order) == rebuild.table_digest(table, order), table
     check_growth_accounting(daily)
+    check_engagement(daily)

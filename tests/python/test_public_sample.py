@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 from conftest import copy_into
-from reference import check_growth_accounting, check_rolling_growth_accounting
+from reference import check_engagement, check_growth_accounting, check_rolling_growth_accounting
 
 
 @pytest.fixture(scope="module")
@@ -82,3 +82,7 @@ def test_growth_accounting_agrees_with_an_independent_computation(loaded):
 def test_rolling_growth_accounting_agrees_with_an_independent_computation(loaded):
     # The data ends on 2025-06-05; 56 days later every window is empty, no need to go further.
     check_rolling_growth_accounting(loaded, last_checked=dt.date(2025, 8, 15))
+
+
+def test_engagement_agrees_with_an_independent_computation(loaded):
+    check_engagement(loaded)
