@@ -4,6 +4,7 @@ SQL models on whole event streams. Plain Python sets and dates, no SQL."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -171,3 +172,77 @@ def check_engagement(pipeline) -> None:
             sum(1 for v in on_day if v[1] > 0),
             len(on_day),
         ), day
+
+
+def dormancy_bucket(days: int) -> str:
+    return "2-7" if days <= 7 else "8-30" if days <= 30 else "31-90" if days <= 90 else "90+"
+
+
+def check_lifecycle(pipeline) -> None:
+    """Resurrections by dormancy, lifecycle stages and streaks against plain Python."""
+    user_days = pipeline.query("SELECT DISTINCT event_date, user_id FROM analytics.fct_events")
+    last_day = pipeline.scalar("SELECT MAX(period_end) FROM analytics.growth_accounting_daily")
+    days_of: dict[str, list[dt.date]] = defaultdict(list)
+    for day, user in sorted(user_days):
+        days_of[user].append(day)
+    first = {user: days[0] for user, days in days_of.items()}
+
+    returns: dict[tuple[dt.date, str], int] = defaultdict(int)
+    for days in days_of.values():
+        for before, day in itertools.pairwise(days):
+            if (day - before).days >= 2:
+                returns[(day, dormancy_bucket((day - before).days))] += 1
+    rows = pipeline.query(
+        "SELECT activity_date, dormancy_bucket, returning_users FROM analytics.resurrections_daily"
+    )
+    assert {(d, b): n for d, b, n in rows if n} == dict(returns)
+    assert len(rows) == 4 * ((last_day - min(first.values())).days + 1)
+    resurrected = dict(
+        pipeline.query(
+            "SELECT period_start, resurrected_users FROM analytics.growth_accounting_daily"
+        )
+    )
+    per_day: dict[dt.date, int] = defaultdict(int)
+    for (day, _), n in returns.items():
+        per_day[day] += n
+    assert all(per_day.get(day, 0) == n for day, n in resurrected.items())
+
+    stages = pipeline.query(
+        "SELECT stage_date, lifecycle_stage, users FROM analytics.lifecycle_stages_daily"
+    )
+    expected: dict[tuple[dt.date, str], int] = defaultdict(int)
+    for day in sorted({d for d, _, _ in stages}):
+        for user, days in days_of.items():
+            if first[user] > day:
+                continue
+            recent = any(day - dt.timedelta(days=27) <= d <= day for d in days)
+            tenure = (day - first[user]).days
+            stage = (
+                "dormant"
+                if not recent
+                else "new"
+                if tenure < 7
+                else "growing"
+                if tenure < 30
+                else "established"
+                if tenure < 90
+                else "mature"
+            )
+            expected[(day, stage)] += 1
+    assert {(d, s): n for d, s, n in stages if n} == dict(expected)
+
+    streaks = {}
+    for user, days in days_of.items():
+        runs = []  # (start, length)
+        for day in days:
+            if runs and day - dt.timedelta(days=runs[-1][1]) == runs[-1][0]:
+                runs[-1] = (runs[-1][0], runs[-1][1] + 1)
+            else:
+                runs.append((day, 1))
+        longest = max(runs, key=lambda run: (run[1], -run[0].toordinal()))
+        streaks[user] = (longest[1], longest[0], runs[-1][1], runs[-1][0], days[-1])
+    rows = pipeline.query(
+        "SELECT user_id, longest_streak_days, longest_streak_start, latest_streak_days, "
+        "latest_streak_start, last_active_date FROM analytics.user_streaks"
+    )
+    assert {r[0]: tuple(r[1:]) for r in rows} == streaks

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from conftest import Pipeline, write_csv
-from reference import check_engagement, check_growth_accounting
+from reference import check_engagement, check_growth_accounting, check_lifecycle
 
 from growth_analytics.generator import GeneratorConfig, generate
 from growth_analytics.landing import EVENT_COLUMNS
@@ -31,6 +31,9 @@ TABLES = {
     "analytics.user_engagement_daily": "user_id, engagement_date",
     "analytics.engagement_daily": "engagement_date",
     "analytics.power_user_curve_monthly": "month_end, cohort_month, l28",
+    "analytics.resurrections_daily": "activity_date, dormancy_bucket",
+    "analytics.lifecycle_stages_daily": "stage_date, lifecycle_stage",
+    "analytics.user_streaks": "user_id",
 }
 
 
@@ -82,3 +85,4 @@ def test_daily_runs_equal_a_full_rebuild(tmp_path):
         assert daily.table_digest(table, order) == rebuild.table_digest(table, order), table
     check_growth_accounting(daily)
     check_engagement(daily)
+    check_lifecycle(daily)

@@ -7,7 +7,12 @@ import datetime as dt
 
 import pytest
 from conftest import copy_into
-from reference import check_engagement, check_growth_accounting, check_rolling_growth_accounting
+from reference import (
+    check_engagement,
+    check_growth_accounting,
+    check_lifecycle,
+    check_rolling_growth_accounting,
+)
 
 
 @pytest.fixture(scope="module")
@@ -86,3 +91,7 @@ def test_rolling_growth_accounting_agrees_with_an_independent_computation(loaded
 
 def test_engagement_agrees_with_an_independent_computation(loaded):
     check_engagement(loaded)
+
+
+def test_lifecycle_agrees_with_an_independent_computation(loaded):
+    check_lifecycle(loaded)
