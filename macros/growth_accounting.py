@@ -41,13 +41,7 @@ WITH bounds AS (
         active_days.activity_date BETWEEN CAST(DATE_SUB({trunc_start}, {interval}) AS DATE)
         AND @end_date
 ), first_periods AS (
-    SELECT
-        first_active.user_id,
-        {trunc_first_active} AS first_period_start
-    FROM intermediate.int_user_first_active AS first_active
-    INNER JOIN (SELECT DISTINCT user_id FROM active_periods) AS window_users
-        ON first_active.user_id = window_users.user_id
-), transitions AS (
+{first_periods}), transitions AS (
     /* Each user's state in a period and in the period before it. */
     SELECT
         COALESCE(
@@ -64,7 +58,7 @@ WITH bounds AS (
             = CAST(DATE_ADD(previous_period.period_start, {interval}) AS DATE)
 ), counts AS (
     SELECT
-        transitions.period_start,
+        transitions.period_start,{segment_columns}
         SUM(IF(transitions.is_active, 1, 0)) AS active_users,
         SUM(IF(
             transitions.is_active
@@ -82,8 +76,43 @@ WITH bounds AS (
     INNER JOIN first_periods
         ON transitions.user_id = first_periods.user_id
     GROUP BY
-        transitions.period_start
-), spine AS (
+        transitions.period_start{segment_group}
+{tail}
+"""
+
+
+FIRST_PERIODS = """
+    SELECT
+        first_active.user_id,
+        {trunc_first_active} AS first_period_start
+    FROM intermediate.int_user_first_active AS first_active
+    INNER JOIN (SELECT DISTINCT user_id FROM active_periods) AS window_users
+        ON first_active.user_id = window_users.user_id
+"""
+
+# Growth drivers: every user counts once per dimension, in the segment of their first touch
+# (analytics.dim_users); NULL attributes form the segment '(none)'.
+SEGMENT_DIMENSIONS = {
+    "utm_source": "users.first_utm_source",
+    "country": "users.first_country",
+    "platform": "users.first_platform",
+}
+SEGMENTED_FIRST_PERIOD = """
+    SELECT
+        first_active.user_id,
+        {trunc_first_active} AS first_period_start,
+        '{dimension}' AS dimension,
+        IFNULL({column}, '(none)') AS segment
+    FROM intermediate.int_user_first_active AS first_active
+    INNER JOIN (SELECT DISTINCT user_id FROM active_periods) AS window_users
+        ON first_active.user_id = window_users.user_id
+    INNER JOIN analytics.dim_users AS users
+        ON first_active.user_id = users.user_id
+"""
+
+MAIN_TAIL = (
+    """), spine AS ("""
+    + """
     SELECT
         period_start
     FROM bounds
@@ -107,13 +136,66 @@ FROM spine
 LEFT JOIN counts
     ON spine.period_start = counts.period_start
 """
+)
+
+SEGMENTED_TAIL = """)
+SELECT
+    counts.period_start,
+    CAST(DATE_SUB(DATE_ADD(counts.period_start, {interval}), INTERVAL 1 DAY) AS DATE) AS period_end,
+    counts.dimension,
+    counts.segment,
+    counts.active_users,
+    counts.new_users,
+    counts.retained_users,
+    counts.resurrected_users,
+    counts.churned_users,
+    counts.previous_active_users,
+    counts.active_users - counts.previous_active_users AS net_change,
+    SAFE_DIVIDE(counts.new_users + counts.resurrected_users, counts.churned_users) AS quick_ratio,
+    SAFE_DIVIDE(counts.retained_users, counts.previous_active_users) AS retention_rate
+FROM counts
+CROSS JOIN bounds
+WHERE
+    counts.period_start BETWEEN bounds.first_period AND bounds.last_period
+"""
 
 
-def growth_accounting_sql(grain: str) -> str:
+def growth_accounting_sql(grain: str, segmented: bool = False) -> str:
+    """The growth-accounting query for `grain`; segmented: by first-touch utm_source, country and
+    platform (one row per period, dimension and segment with users in it)."""
     if grain not in GRAINS:
         raise ValueError(f"grain={grain!r}: expected one of {', '.join(GRAINS)}")
     trunc, interval = GRAINS[grain]
-    return TEMPLATE.format(
+    if segmented:
+        first_periods = "\n    UNION ALL\n".join(
+            SEGMENTED_FIRST_PERIOD.format(
+                trunc_first_active="{trunc_first_active}", dimension=name, column=column
+            )
+            for name, column in SEGMENT_DIMENSIONS.items()
+        )
+        parts = {
+            "first_periods": first_periods,
+            "segment_columns": "\n        first_periods.dimension,\n        first_periods.segment,",
+            "segment_group": ",\n        first_periods.dimension,\n        first_periods.segment",
+            "tail": SEGMENTED_TAIL,
+        }
+    else:
+        parts = {
+            "first_periods": FIRST_PERIODS,
+            "segment_columns": "",
+            "segment_group": "",
+            "tail": MAIN_TAIL,
+        }
+    template = TEMPLATE.format(
+        **parts,
+        interval="{interval}",
+        trunc_start="{trunc_start}",
+        trunc_after_end="{trunc_after_end}",
+        trunc_first="{trunc_first}",
+        trunc_activity="{trunc_activity}",
+        trunc_first_active="{trunc_first_active}",
+    )
+    return template.format(
         interval=interval,
         trunc_start=trunc.format(col="@start_date"),
         trunc_after_end=trunc.format(col="CAST(DATE_ADD(@end_date, INTERVAL 1 DAY) AS DATE)"),
@@ -123,10 +205,20 @@ def growth_accounting_sql(grain: str) -> str:
     )
 
 
+def _render(evaluator, grain: exp.Expression, segmented: bool) -> exp.Expression:
+    name = grain.name if isinstance(grain, exp.Expression) else str(grain)
+    query = exp.maybe_parse(growth_accounting_sql(name.lower(), segmented), dialect="bigquery")
+    # Expand the @start_date / @end_date inside the template too.
+    return evaluator.transform(query)
+
+
 @macro()
 def growth_accounting(evaluator, grain: exp.Expression) -> exp.Expression:
     """The growth-accounting query for `grain` (day, week or month)."""
-    name = grain.name if isinstance(grain, exp.Expression) else str(grain)
-    query = exp.maybe_parse(growth_accounting_sql(name.lower()), dialect="bigquery")
-    # Expand the @start_date / @end_date inside the template too.
-    return evaluator.transform(query)
+    return _render(evaluator, grain, segmented=False)
+
+
+@macro()
+def growth_accounting_by_segment(evaluator, grain: exp.Expression) -> exp.Expression:
+    """Growth accounting for `grain` by first-touch utm_source, country and platform."""
+    return _render(evaluator, grain, segmented=True)

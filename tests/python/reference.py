@@ -246,3 +246,43 @@ def check_lifecycle(pipeline) -> None:
         "latest_streak_start, last_active_date FROM analytics.user_streaks"
     )
     assert {r[0]: tuple(r[1:]) for r in rows} == streaks
+
+
+def check_growth_drivers(pipeline) -> None:
+    """Growth accounting per first-touch segment equals the computation restricted to the
+    segment's users; DAU by platform equals the users with an event on the platform that day."""
+    user_days = pipeline.query("SELECT DISTINCT event_date, user_id FROM analytics.fct_events")
+    first_touch = {
+        user: {"utm_source": utm or "(none)", "country": country or "(none)", "platform": platform}
+        for user, utm, country, platform in pipeline.query(
+            "SELECT user_id, utm_source, country, platform FROM ("
+            " SELECT *, ROW_NUMBER() OVER (PARTITION BY user_id ORDER BY event_time, event_id) AS n"
+            " FROM analytics.fct_events) WHERE n = 1"
+        )
+    }
+    last_day = pipeline.scalar("SELECT MAX(period_end) FROM analytics.growth_accounting_daily")
+    for grain, table in (("week", "weekly"), ("month", "monthly")):
+        rows = pipeline.query(
+            f"SELECT period_start, dimension, segment, {', '.join(GROWTH_COLUMNS)} "
+            f"FROM analytics.growth_drivers_{table}"
+        )
+        actual = {(r[0], r[1], r[2]): dict(zip(GROWTH_COLUMNS, r[3:], strict=True)) for r in rows}
+        expected = {}
+        for dimension in ("utm_source", "country", "platform"):
+            for segment in {touch[dimension] for touch in first_touch.values()}:
+                members = [(d, u) for d, u in user_days if first_touch[u][dimension] == segment]
+                last = last_complete_period(last_day, grain)
+                for period, counts in growth_accounting(members, grain, last).items():
+                    if counts["active_users"] or counts["previous_active_users"]:
+                        expected[(period, dimension, segment)] = counts
+        assert actual == expected, table
+
+    platform_days = pipeline.query(
+        "SELECT event_date, platform, COUNT(DISTINCT user_id) "
+        "FROM analytics.fct_events GROUP BY 1, 2"
+    )
+    rows = pipeline.query(
+        "SELECT activity_date, platform, active_users FROM analytics.dau_by_platform_daily "
+        "WHERE active_users > 0"
+    )
+    assert sorted(rows) == sorted(platform_days)

@@ -7,7 +7,12 @@ from __future__ import annotations
 import datetime as dt
 
 from conftest import Pipeline, write_csv
-from reference import check_engagement, check_growth_accounting, check_lifecycle
+from reference import (
+    check_engagement,
+    check_growth_accounting,
+    check_growth_drivers,
+    check_lifecycle,
+)
 
 from growth_analytics.generator import GeneratorConfig, generate
 from growth_analytics.landing import EVENT_COLUMNS
@@ -34,6 +39,9 @@ TABLES = {
     "analytics.resurrections_daily": "activity_date, dormancy_bucket",
     "analytics.lifecycle_stages_daily": "stage_date, lifecycle_stage",
     "analytics.user_streaks": "user_id",
+    "analytics.growth_drivers_weekly": "period_start, dimension, segment",
+    "analytics.growth_drivers_monthly": "period_start, dimension, segment",
+    "analytics.dau_by_platform_daily": "activity_date, platform",
 }
 
 
@@ -86,3 +94,4 @@ def test_daily_runs_equal_a_full_rebuild(tmp_path):
     check_growth_accounting(daily)
     check_engagement(daily)
     check_lifecycle(daily)
+    check_growth_drivers(daily)

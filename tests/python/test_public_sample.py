@@ -10,6 +10,7 @@ from conftest import copy_into
 from reference import (
     check_engagement,
     check_growth_accounting,
+    check_growth_drivers,
     check_lifecycle,
     check_rolling_growth_accounting,
 )
@@ -95,3 +96,7 @@ def test_engagement_agrees_with_an_independent_computation(loaded):
 
 def test_lifecycle_agrees_with_an_independent_computation(loaded):
     check_lifecycle(loaded)
+
+
+def test_growth_drivers_agree_with_an_independent_computation(loaded):
+    check_growth_drivers(loaded)
