@@ -286,3 +286,50 @@ def check_growth_drivers(pipeline) -> None:
         "WHERE active_users > 0"
     )
     assert sorted(rows) == sorted(platform_days)
+
+
+def quick_ratio_band(ratio: float | None) -> str:
+    if ratio is None:
+        return "no churn"
+    return (
+        "declining"
+        if ratio < 1
+        else "typical"
+        if ratio < 1.5
+        else "good"
+        if ratio < 2
+        else "excellent"
+    )
+
+
+def check_quick_ratio_analysis(pipeline) -> None:
+    """Moving averages, bands and alerts recomputed from the growth-accounting tables."""
+    for grain, table in (("week", "weekly"), ("month", "monthly")):
+        periods = pipeline.query(
+            f"SELECT period_start, quick_ratio FROM analytics.growth_accounting_{table} ORDER BY 1"
+        )
+        expected = {}
+        for index, (start, ratio) in enumerate(periods):
+            window = [r for _, r in periods[max(0, index - 2) : index + 1] if r is not None]
+            average = sum(window) / len(window) if window else None
+            expected[start] = (
+                ratio,
+                average,
+                quick_ratio_band(ratio),
+                ratio is not None and ratio < 1,
+            )
+        rows = pipeline.query(
+            "SELECT period_start, quick_ratio, quick_ratio_3_period_avg, quick_ratio_band, "
+            f"is_alert FROM analytics.quick_ratio_analysis WHERE period_grain = '{grain}'"
+        )
+        actual = {r[0]: tuple(r[1:]) for r in rows}
+        assert actual.keys() == expected.keys(), grain
+        for start, (ratio, average, band, alert) in expected.items():
+            got = actual[start]
+            assert got[0] == ratio and got[2:] == (band, alert), (grain, start)
+            assert (got[1] is None) == (average is None), (grain, start)
+            assert average is None or abs(got[1] - average) < 1e-9, (grain, start)
+        alerts = pipeline.query(
+            f"SELECT period_start FROM analytics.growth_alerts WHERE period_grain = '{grain}'"
+        )
+        assert sorted(a for (a,) in alerts) == sorted(s for s, v in expected.items() if v[3])

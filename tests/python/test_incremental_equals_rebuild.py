@@ -12,6 +12,7 @@ from reference import (
     check_growth_accounting,
     check_growth_drivers,
     check_lifecycle,
+    check_quick_ratio_analysis,
 )
 
 from growth_analytics.generator import GeneratorConfig, generate
@@ -42,6 +43,7 @@ TABLES = {
     "analytics.growth_drivers_weekly": "period_start, dimension, segment",
     "analytics.growth_drivers_monthly": "period_start, dimension, segment",
     "analytics.dau_by_platform_daily": "activity_date, platform",
+    "analytics.quick_ratio_analysis": "period_grain, period_start",
 }
 
 
@@ -95,3 +97,4 @@ def test_daily_runs_equal_a_full_rebuild(tmp_path):
     check_engagement(daily)
     check_lifecycle(daily)
     check_growth_drivers(daily)
+    check_quick_ratio_analysis(daily)

@@ -12,6 +12,7 @@ from reference import (
     check_growth_accounting,
     check_growth_drivers,
     check_lifecycle,
+    check_quick_ratio_analysis,
     check_rolling_growth_accounting,
 )
 
@@ -100,3 +101,7 @@ def test_lifecycle_agrees_with_an_independent_computation(loaded):
 
 def test_growth_drivers_agree_with_an_independent_computation(loaded):
     check_growth_drivers(loaded)
+
+
+def test_quick_ratio_analysis_agrees_with_the_growth_tables(loaded):
+    check_quick_ratio_analysis(loaded)
