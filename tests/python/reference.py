@@ -333,3 +333,51 @@ def check_quick_ratio_analysis(pipeline) -> None:
             f"SELECT period_start FROM analytics.growth_alerts WHERE period_grain = '{grain}'"
         )
         assert sorted(a for (a,) in alerts) == sorted(s for s, v in expected.items() if v[3])
+
+
+def check_retention_cohorts(pipeline) -> None:
+    """Cohort sizes, return-on and return-on-or-after counts and value curves, recomputed."""
+    user_days = pipeline.query("SELECT DISTINCT event_date, user_id FROM analytics.fct_events")
+    miles = pipeline.query(
+        "SELECT event_date, user_id, SUM(miles_earned) FROM analytics.fct_events GROUP BY 1, 2"
+    )
+    for grain, table in (("day", "daily"), ("week", "weekly"), ("month", "monthly")):
+        rows = pipeline.query(
+            "SELECT cohort_start, period_start, cohort_size, active_users, retained_on_or_after, "
+            "cumulative_miles_earned_per_member, cumulative_active_periods_per_member "
+            f"FROM analytics.retention_cohorts_{table}"
+        )
+        last = max(r[1] for r in rows)
+        periods_of: dict[str, set[dt.date]] = defaultdict(set)
+        for day, user in user_days:
+            periods_of[user].add(period_of(day, grain))
+        cohort_of = {user: min(periods) for user, periods in periods_of.items()}
+        members: dict[dt.date, list[str]] = defaultdict(list)
+        for user, cohort in cohort_of.items():
+            members[cohort].append(user)
+        miles_of: dict[tuple[str, dt.date], int] = defaultdict(int)
+        for day, user, earned in miles:
+            miles_of[(user, period_of(day, grain))] += earned
+        expected = {}
+        for cohort, users in members.items():
+            period, earned, active_total, age = cohort, 0, 0, 0
+            while period <= last and (grain != "day" or age <= 30):
+                active = sum(1 for u in users if period in periods_of[u])
+                later = sum(1 for u in users if max(periods_of[u]) >= period)
+                earned += sum(miles_of[(u, period)] for u in users)
+                active_total += active
+                size = len(users)
+                expected[(cohort, period)] = (
+                    size,
+                    active,
+                    later,
+                    earned / size,
+                    active_total / size,
+                )
+                period, age = next_period(period, grain), age + 1
+        actual = {(r[0], r[1]): r[2:] for r in rows}
+        assert actual.keys() == expected.keys(), table
+        for key, values in expected.items():
+            got = actual[key]
+            assert got[:3] == values[:3], (table, key)
+            assert abs(got[3] - values[3]) < 1e-6 and abs(got[4] - values[4]) < 1e-9, (table, key)

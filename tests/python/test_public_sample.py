@@ -13,6 +13,7 @@ from reference import (
     check_growth_drivers,
     check_lifecycle,
     check_quick_ratio_analysis,
+    check_retention_cohorts,
     check_rolling_growth_accounting,
 )
 
@@ -105,3 +106,7 @@ def test_growth_drivers_agree_with_an_independent_computation(loaded):
 
 def test_quick_ratio_analysis_agrees_with_the_growth_tables(loaded):
     check_quick_ratio_analysis(loaded)
+
+
+def test_retention_cohorts_agree_with_an_independent_computation(loaded):
+    check_retention_cohorts(loaded)
