@@ -80,16 +80,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-EVENT_COLUMNS = (
-    "event_time",
-    "user_id",
-    "event_type",
-    "transaction_category",
-    "miles_amount",
-    "platform",
-    "utm_source",
-    "country",
-)
+from growth_analytics.landing import EVENT_COLUMNS  # the contract the generator writes
+
 FORMATS = ("parquet", "csv")
 
 EVENT_TYPES = ("miles_earned", "miles_redeemed", "reward_search", "share", "like")
