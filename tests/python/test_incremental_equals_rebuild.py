@@ -44,6 +44,10 @@ TABLES = {
     "analytics.growth_drivers_monthly": "period_start, dimension, segment",
     "analytics.dau_by_platform_daily": "activity_date, platform",
     "analytics.quick_ratio_analysis": "period_grain, period_start",
+    "intermediate.int_user_miles_balance": "user_id, activity_date",
+    "analytics.miles_economy_daily": "economy_date",
+    "analytics.miles_growth_accounting_monthly": "period_start",
+    "analytics.users_negative_balance_history": "user_id",
 }
 
 
