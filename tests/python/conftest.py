@@ -77,11 +77,16 @@ def make_pipeline(tmp_path: Path) -> Callable[..., Pipeline]:
     return factory
 
 
-@pytest.fixture
-def public_sample() -> Path:
+@pytest.fixture(scope="session")
+def loaded(tmp_path_factory) -> Pipeline:
+    """The public sample, loaded once per test session through the real pipeline; tests only read
+    it. Skips cleanly where ../shared is absent."""
     if not PUBLIC_SAMPLE.exists():
         pytest.skip(f"public sample not present at {PUBLIC_SAMPLE}")
-    return PUBLIC_SAMPLE
+    pipeline = Pipeline(tmp_path_factory.mktemp("public"), start="2025-03-07")
+    copy_into(PUBLIC_SAMPLE, pipeline.landing / "event_stream.csv")
+    pipeline.cli("run")
+    return pipeline
 
 
 def write_csv(path: Path, text: str | bytes) -> Path:

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
-from conftest import copy_into, write_csv
+from conftest import write_csv
 from reference_miles import check_miles_economy, next_month
 
 from growth_analytics.landing import EVENT_COLUMNS
@@ -19,18 +18,6 @@ MILES_TABLES = {
     "analytics.miles_growth_accounting_monthly": "period_start",
     "analytics.users_negative_balance_history": "user_id",
 }
-
-
-@pytest.fixture(scope="module")
-def loaded(tmp_path_factory, request):
-    from conftest import PUBLIC_SAMPLE, Pipeline
-
-    if not PUBLIC_SAMPLE.exists():
-        pytest.skip(f"public sample not present at {PUBLIC_SAMPLE}")
-    pipeline = Pipeline(tmp_path_factory.mktemp("public"), start="2025-03-07")
-    copy_into(PUBLIC_SAMPLE, pipeline.landing / "event_stream.csv")
-    pipeline.cli("run")
-    return pipeline
 
 
 def test_public_sample_negative_balances(loaded):

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
-from conftest import copy_into
 from reference import (
     check_engagement,
     check_growth_accounting,
@@ -16,18 +14,6 @@ from reference import (
     check_retention_cohorts,
     check_rolling_growth_accounting,
 )
-
-
-@pytest.fixture(scope="module")
-def loaded(tmp_path_factory, request):
-    from conftest import PUBLIC_SAMPLE, Pipeline
-
-    if not PUBLIC_SAMPLE.exists():
-        pytest.skip(f"public sample not present at {PUBLIC_SAMPLE}")
-    pipeline = Pipeline(tmp_path_factory.mktemp("public"), start="2025-03-07")
-    copy_into(PUBLIC_SAMPLE, pipeline.landing / "event_stream.csv")
-    pipeline.cli("run")
-    return pipeline
 
 
 def test_counts(loaded):
