@@ -77,12 +77,15 @@ def next_day(day: str) -> str:
 
 
 def cmd_plan(args: argparse.Namespace, settings: Settings) -> int:
+    # As in `run`: the execution time, not an end date, bounds what a production plan fills.
+    until = ["--execution-time", next_day(args.end)] if args.end else []
     with exclusive_run(settings.warehouse, "growth-analytics plan"):
         code = _sqlmesh(
             "plan",
             *([args.environment] if args.environment else []),
             "--auto-apply",
             "--no-prompts",
+            *until,
         )
     if code == 0 and args.summary:
         return cmd_summary(args, settings)
@@ -128,6 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
     plan = sub.add_parser("plan", help="sqlmesh plan --auto-apply, under the run lock")
     plan.add_argument("environment", nargs="?", help="virtual environment (default: prod)")
     plan.add_argument("--summary", action="store_true", help="print a summary afterwards")
+    plan.add_argument(
+        "--end", help="last day to fill (default: yesterday); e.g. the last day of a fixed sample"
+    )
     plan.set_defaults(func=cmd_plan)
 
     restate = sub.add_parser("restate", help="re-run event-time models for a date range")
