@@ -15,12 +15,13 @@ DEMO_ENV := ANALYTICS_LANDING_DIR=sample_data/landing ANALYTICS_WAREHOUSE=data/d
 # The bundled sample ends on this day; the demo stops there rather than filling empty days up to today.
 DEMO_END := 2025-04-30
 
-.PHONY: help venv demo test lint format unit pytest generate-sample lock clean
+.PHONY: help venv demo test lint format docs unit pytest generate-sample lock clean
 
 help:
 	@echo "make demo   - set up .venv, run the pipeline on the bundled sample, print a summary"
 	@echo "make test   - set up .venv, check format/lint, run SQLMesh unit tests and pytest"
 	@echo "make format - rewrite SQL (sqlmesh format) and Python (ruff format)"
+	@echo "make docs   - regenerate docs/metrics.md from the METRIC definitions in metrics/"
 	@echo "make generate-sample - regenerate sample_data/landing with the synthetic generator"
 	@echo "make clean  - remove .venv, data/ and caches"
 
@@ -54,6 +55,9 @@ format: $(STAMP)
 	$(SQLMESH) format
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+docs: $(STAMP)
+	$(BIN)/growth-analytics metrics
 
 generate-sample: $(STAMP)
 	$(BIN)/growth-analytics generate --preset sample --out sample_data/landing --clean

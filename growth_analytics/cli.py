@@ -5,6 +5,7 @@ growth-analytics run        the daily pipeline for cron: `sqlmesh run` under the
 growth-analytics plan       `sqlmesh plan --auto-apply --no-prompts` under the run lock
 growth-analytics restate    re-run event-time models for a date range (very late events)
 growth-analytics summary    print what the warehouse holds
+growth-analytics metrics    write docs/metrics.md from the METRIC definitions in metrics/
 growth-analytics generate   write synthetic landing files
 """
 
@@ -113,6 +114,12 @@ def cmd_summary(args: argparse.Namespace, settings: Settings) -> int:
     return print_summary(settings.warehouse)
 
 
+def cmd_metrics(args: argparse.Namespace, settings: Settings) -> int:
+    from growth_analytics.semantic import write_docs
+
+    return write_docs(check=args.check)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="growth-analytics",
@@ -143,6 +150,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     summary = sub.add_parser("summary", help="print what the warehouse holds")
     summary.set_defaults(func=cmd_summary)
+
+    metrics = sub.add_parser("metrics", help="write docs/metrics.md from metrics/*.sql")
+    metrics.add_argument("--check", action="store_true", help="fail if docs/metrics.md is stale")
+    metrics.set_defaults(func=cmd_metrics)
 
     from growth_analytics.generator import add_generate_parser
 

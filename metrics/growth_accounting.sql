@@ -1,0 +1,291 @@
+/* Growth accounting (Social Capital), README "Growth accounting". One set of metrics per
+   grain; each reads the mart of its grain, so group by period_start. The ratios are computed
+   from sums, never averaged, so they stay right at any grouping. */
+
+/* Active users: users with at least one counted event in the day.
+   Grain: one row per day of analytics.growth_accounting_daily; group by period_start.
+   Filters: counted event types only (variable activity_event_types; default all types). */
+METRIC (
+    name active_users_daily,
+    expression SUM(analytics.growth_accounting_daily.active_users),
+    owner growth
+);
+
+/* New users: active in the day and first ever active in it.
+   Grain: one row per day of analytics.growth_accounting_daily; group by period_start.
+   Filters: counted event types only (variable activity_event_types; default all types). */
+METRIC (
+    name new_users_daily,
+    expression SUM(analytics.growth_accounting_daily.new_users),
+    owner growth
+);
+
+/* Retained users: active in the day and in the day before.
+   Grain: one row per day of analytics.growth_accounting_daily; group by period_start.
+   Filters: counted event types only (variable activity_event_types; default all types). */
+METRIC (
+    name retained_users_daily,
+    expression SUM(analytics.growth_accounting_daily.retained_users),
+    owner growth
+);
+
+/* Resurrected users: active in the day, not in the day before, active at some time before that.
+   Grain: one row per day of analytics.growth_accounting_daily; group by period_start.
+   Filters: counted event types only (variable activity_event_types; default all types). */
+METRIC (
+    name resurrected_users_daily,
+    expression SUM(analytics.growth_accounting_daily.resurrected_users),
+    owner growth
+);
+
+/* Churned users: active in the day before and not in the day.
+   Grain: one row per day of analytics.growth_accounting_daily; group by period_start.
+   Filters: counted event types only (variable activity_event_types; default all types). */
+METRIC (
+    name churned_users_daily,
+    expression SUM(analytics.growth_accounting_daily.churned_users),
+    owner growth
+);
+
+/* Quick ratio: (new + resurrected) / churned; NULL when nobody churned. Above 1 the active base grows.
+   Grain: one row per day of analytics.growth_accounting_daily; group by period_start.
+   Filters: counted event types only (variable activity_event_types; default all types). */
+METRIC (
+    name quick_ratio_daily,
+    expression (new_users_daily + resurrected_users_daily) / NULLIF(churned_users_daily, 0),
+    owner growth
+);
+
+/* Retention rate: retained / users active in the day before, which by the accounting identity is retained + churned; NULL when nobody was active before.
+   Grain: one row per day of analytics.growth_accounting_daily; group by period_start.
+   Filters: counted event types only (variable activity_event_types; default all types). */
+METRIC (
+    name retention_rate_daily,
+    expression retained_users_daily / NULLIF(retained_users_daily + churned_users_daily, 0),
+    owner growth
+);
+
+/* Net change in active users against the day before: new + resurrected - churned (the accounting identity).
+   Grain: one row per day of analytics.growth_accounting_daily; group by period_start.
+   Filters: counted event types only (variable activity_event_types; default all types). */
+METRIC (
+    name net_change_daily,
+    expression new_users_daily + resurrected_users_daily - churned_users_daily,
+    owner growth
+);
+
+/* Active users: users with at least one counted event in the week (Monday to Sunday).
+   Grain: one row per week of analytics.growth_accounting_weekly; group by period_start.
+   Filters: counted event types only (variable activity_event_types; default all types). */
+METRIC (
+    name active_users_weekly,
+    expression SUM(analytics.growth_accounting_weekly.active_users),
+    owner growth
+);
+
+/* New users: active in the week (Monday to Sunday) and first ever active in it.
+   Grain: one row per week of analytics.growth_accounting_weekly; group by period_start.
+   Filters: counted event types only (variable activity_event_types; default all types). */
+METRIC (
+    name new_users_weekly,
+    expression SUM(analytics.growth_accounting_weekly.new_users),
+    owner growth
+);
+
+/* Retained users: active in the week (Monday to Sunday) and in the week before.
+   Grain: one row per week of analytics.growth_accounting_weekly; group by period_start.
+   Filters: counted event types only (variable activity_event_types; default all types). */
+METRIC (
+    name retained_users_weekly,
+    expression SUM(analytics.growth_accounting_weekly.retained_users),
+    owner growth
+);
+
+/* Resurrected users: active in the week (Monday to Sunday), not in the week before, active at some time before that.
+   Grain: one row per week of analytics.growth_accounting_weekly; group by period_start.
+   Filters: counted event types only (variable activity_event_types; default all types). */
+METRIC (
+    name resurrected_users_weekly,
+    expression SUM(analytics.growth_accounting_weekly.resurrected_users),
+    owner growth
+);
+
+/* Churned users: active in the week before and not in the week (Monday to Sunday).
+   Grain: one row per week of analytics.growth_accounting_weekly; group by period_start.
+   Filters: counted event types only (variable activity_event_types; default all types). */
+METRIC (
+    name churned_users_weekly,
+    expression SUM(analytics.growth_accounting_weekly.churned_users),
+    owner growth
+);
+
+/* Quick ratio: (new + resurrected) / churned; NULL when nobody churned. Above 1 the active base grows.
+   Grain: one row per week of analytics.growth_accounting_weekly; group by period_start.
+   Filters: counted event types only (variable activity_event_types; default all types). */
+METRIC (
+    name quick_ratio_weekly,
+    expression (new_users_weekly + resurrected_users_weekly) / NULLIF(churned_users_weekly, 0),
+    owner growth
+);
+
+/* Retention rate: retained / users active in the week before, which by the accounting identity is retained + churned; NULL when nobody was active before.
+   Grain: one row per week of analytics.growth_accounting_weekly; group by period_start.
+   Filters: counted event types only (variable activity_event_types; default all types). */
+METRIC (
+    name retention_rate_weekly,
+    expression retained_users_weekly / NULLIF(retained_users_weekly + churned_users_weekly, 0),
+    owner growth
+);
+
+/* Net change in active users against the week before: new + resurrected - churned (the accounting identity).
+   Grain: one row per week of analytics.growth_accounting_weekly; group by period_start.
+   Filters: counted event types only (variable activity_event_types; default all types). */
+METRIC (
+    name net_change_weekly,
+    expression new_users_weekly + resurrected_users_weekly - churned_users_weekly,
+    owner growth
+);
+
+/* Active users: users with at least one counted event in the calendar month.
+   Grain: one row per month of analytics.growth_accounting_monthly; group by period_start.
+   Filters: counted event types only (variable activity_event_types; default all types). */
+METRIC (
+    name active_users_monthly,
+    expression SUM(analytics.growth_accounting_monthly.active_users),
+    owner growth
+);
+
+/* New users: active in the calendar month and first ever active in it.
+   Grain: one row per month of analytics.growth_accounting_monthly; group by period_start.
+   Filters: counted event types only (variable activity_event_types; default all types). */
+METRIC (
+    name new_users_monthly,
+    expression SUM(analytics.growth_accounting_monthly.new_users),
+    owner growth
+);
+
+/* Retained users: active in the calendar month and in the month before.
+   Grain: one row per month of analytics.growth_accounting_monthly; group by period_start.
+   Filters: counted event types only (variable activity_event_types; default all types). */
+METRIC (
+    name retained_users_monthly,
+    expression SUM(analytics.growth_accounting_monthly.retained_users),
+    owner growth
+);
+
+/* Resurrected users: active in the calendar month, not in the month before, active at some time before that.
+   Grain: one row per month of analytics.growth_accounting_monthly; group by period_start.
+   Filters: counted event types only (variable activity_event_types; default all types). */
+METRIC (
+    name resurrected_users_monthly,
+    expression SUM(analytics.growth_accounting_monthly.resurrected_users),
+    owner growth
+);
+
+/* Churned users: active in the month before and not in the calendar month.
+   Grain: one row per month of analytics.growth_accounting_monthly; group by period_start.
+   Filters: counted event types only (variable activity_event_types; default all types). */
+METRIC (
+    name churned_users_monthly,
+    expression SUM(analytics.growth_accounting_monthly.churned_users),
+    owner growth
+);
+
+/* Quick ratio: (new + resurrected) / churned; NULL when nobody churned. Above 1 the active base grows.
+   Grain: one row per month of analytics.growth_accounting_monthly; group by period_start.
+   Filters: counted event types only (variable activity_event_types; default all types). */
+METRIC (
+    name quick_ratio_monthly,
+    expression (new_users_monthly + resurrected_users_monthly) / NULLIF(churned_users_monthly, 0),
+    owner growth
+);
+
+/* Retention rate: retained / users active in the month before, which by the accounting identity is retained + churned; NULL when nobody was active before.
+   Grain: one row per month of analytics.growth_accounting_monthly; group by period_start.
+   Filters: counted event types only (variable activity_event_types; default all types). */
+METRIC (
+    name retention_rate_monthly,
+    expression retained_users_monthly / NULLIF(retained_users_monthly + churned_users_monthly, 0),
+    owner growth
+);
+
+/* Net change in active users against the month before: new + resurrected - churned (the accounting identity).
+   Grain: one row per month of analytics.growth_accounting_monthly; group by period_start.
+   Filters: counted event types only (variable activity_event_types; default all types). */
+METRIC (
+    name net_change_monthly,
+    expression new_users_monthly + resurrected_users_monthly - churned_users_monthly,
+    owner growth
+);
+
+/* Active users: users with at least one counted event in the 28 days ending on period_end.
+   Grain: one row per 28-day window of analytics.growth_accounting_rolling_28d; group by period_start.
+   Filters: counted event types only (variable activity_event_types; default all types). */
+METRIC (
+    name active_users_rolling_28d,
+    expression SUM(analytics.growth_accounting_rolling_28d.active_users),
+    owner growth
+);
+
+/* New users: active in the 28 days ending on period_end and first ever active in it.
+   Grain: one row per 28-day window of analytics.growth_accounting_rolling_28d; group by period_start.
+   Filters: counted event types only (variable activity_event_types; default all types). */
+METRIC (
+    name new_users_rolling_28d,
+    expression SUM(analytics.growth_accounting_rolling_28d.new_users),
+    owner growth
+);
+
+/* Retained users: active in the 28 days ending on period_end and in the 28 days before them.
+   Grain: one row per 28-day window of analytics.growth_accounting_rolling_28d; group by period_start.
+   Filters: counted event types only (variable activity_event_types; default all types). */
+METRIC (
+    name retained_users_rolling_28d,
+    expression SUM(analytics.growth_accounting_rolling_28d.retained_users),
+    owner growth
+);
+
+/* Resurrected users: active in the 28 days ending on period_end, not in the 28 days before them, active at some time before that.
+   Grain: one row per 28-day window of analytics.growth_accounting_rolling_28d; group by period_start.
+   Filters: counted event types only (variable activity_event_types; default all types). */
+METRIC (
+    name resurrected_users_rolling_28d,
+    expression SUM(analytics.growth_accounting_rolling_28d.resurrected_users),
+    owner growth
+);
+
+/* Churned users: active in the 28 days before them and not in the 28 days ending on period_end.
+   Grain: one row per 28-day window of analytics.growth_accounting_rolling_28d; group by period_start.
+   Filters: counted event types only (variable activity_event_types; default all types). */
+METRIC (
+    name churned_users_rolling_28d,
+    expression SUM(analytics.growth_accounting_rolling_28d.churned_users),
+    owner growth
+);
+
+/* Quick ratio: (new + resurrected) / churned; NULL when nobody churned. Above 1 the active base grows.
+   Grain: one row per 28-day window of analytics.growth_accounting_rolling_28d; group by period_start.
+   Filters: counted event types only (variable activity_event_types; default all types). */
+METRIC (
+    name quick_ratio_rolling_28d,
+    expression (new_users_rolling_28d + resurrected_users_rolling_28d) / NULLIF(churned_users_rolling_28d, 0),
+    owner growth
+);
+
+/* Retention rate: retained / users active in the 28 days before them, which by the accounting identity is retained + churned; NULL when nobody was active before.
+   Grain: one row per 28-day window of analytics.growth_accounting_rolling_28d; group by period_start.
+   Filters: counted event types only (variable activity_event_types; default all types). */
+METRIC (
+    name retention_rate_rolling_28d,
+    expression retained_users_rolling_28d / NULLIF(retained_users_rolling_28d + churned_users_rolling_28d, 0),
+    owner growth
+);
+
+/* Net change in active users against the 28 days before them: new + resurrected - churned (the accounting identity).
+   Grain: one row per 28-day window of analytics.growth_accounting_rolling_28d; group by period_start.
+   Filters: counted event types only (variable activity_event_types; default all types). */
+METRIC (
+    name net_change_rolling_28d,
+    expression new_users_rolling_28d + resurrected_users_rolling_28d - churned_users_rolling_28d,
+    owner growth
+);

@@ -1,0 +1,120 @@
+/* Growth drivers, README "Growth drivers": growth accounting per segment of a dimension
+   (first-touch utm_source, country, first platform). Filter on dimension and group by
+   period_start and segment; summing over segments of one dimension gives the overall totals. */
+
+/* Active users of the segment in the week.
+   Grain: one row per week, dimension and segment of analytics.growth_drivers_weekly; group by period_start, dimension, segment.
+   Filters: counted event types only (variable activity_event_types; default all types). Filter dimension to one of utm_source, country, platform. */
+METRIC (
+    name segment_active_users_weekly,
+    expression SUM(analytics.growth_drivers_weekly.active_users),
+    owner growth
+);
+
+/* New users of the segment: first ever active in the week.
+   Grain: one row per week, dimension and segment of analytics.growth_drivers_weekly; group by period_start, dimension, segment.
+   Filters: counted event types only (variable activity_event_types; default all types). Filter dimension to one of utm_source, country, platform. */
+METRIC (
+    name segment_new_users_weekly,
+    expression SUM(analytics.growth_drivers_weekly.new_users),
+    owner growth
+);
+
+/* Retained users of the segment: active in the week and the one before.
+   Grain: one row per week, dimension and segment of analytics.growth_drivers_weekly; group by period_start, dimension, segment.
+   Filters: counted event types only (variable activity_event_types; default all types). Filter dimension to one of utm_source, country, platform. */
+METRIC (
+    name segment_retained_users_weekly,
+    expression SUM(analytics.growth_drivers_weekly.retained_users),
+    owner growth
+);
+
+/* Resurrected users of the segment: active in the week, not in the one before, active earlier.
+   Grain: one row per week, dimension and segment of analytics.growth_drivers_weekly; group by period_start, dimension, segment.
+   Filters: counted event types only (variable activity_event_types; default all types). Filter dimension to one of utm_source, country, platform. */
+METRIC (
+    name segment_resurrected_users_weekly,
+    expression SUM(analytics.growth_drivers_weekly.resurrected_users),
+    owner growth
+);
+
+/* Churned users of the segment: active in the week before and not in this one.
+   Grain: one row per week, dimension and segment of analytics.growth_drivers_weekly; group by period_start, dimension, segment.
+   Filters: counted event types only (variable activity_event_types; default all types). Filter dimension to one of utm_source, country, platform. */
+METRIC (
+    name segment_churned_users_weekly,
+    expression SUM(analytics.growth_drivers_weekly.churned_users),
+    owner growth
+);
+
+/* Quick ratio of the segment: (new + resurrected) / churned; NULL when nobody churned.
+   Grain: one row per week, dimension and segment of analytics.growth_drivers_weekly; group by period_start, dimension, segment.
+   Filters: counted event types only (variable activity_event_types; default all types). Filter dimension to one of utm_source, country, platform. */
+METRIC (
+    name segment_quick_ratio_weekly,
+    expression (segment_new_users_weekly + segment_resurrected_users_weekly) / NULLIF(segment_churned_users_weekly, 0),
+    owner growth
+);
+
+/* Active users of the segment in the month.
+   Grain: one row per month, dimension and segment of analytics.growth_drivers_monthly; group by period_start, dimension, segment.
+   Filters: counted event types only (variable activity_event_types; default all types). Filter dimension to one of utm_source, country, platform. */
+METRIC (
+    name segment_active_users_monthly,
+    expression SUM(analytics.growth_drivers_monthly.active_users),
+    owner growth
+);
+
+/* New users of the segment: first ever active in the month.
+   Grain: one row per month, dimension and segment of analytics.growth_drivers_monthly; group by period_start, dimension, segment.
+   Filters: counted event types only (variable activity_event_types; default all types). Filter dimension to one of utm_source, country, platform. */
+METRIC (
+    name segment_new_users_monthly,
+    expression SUM(analytics.growth_drivers_monthly.new_users),
+    owner growth
+);
+
+/* Retained users of the segment: active in the month and the one before.
+   Grain: one row per month, dimension and segment of analytics.growth_drivers_monthly; group by period_start, dimension, segment.
+   Filters: counted event types only (variable activity_event_types; default all types). Filter dimension to one of utm_source, country, platform. */
+METRIC (
+    name segment_retained_users_monthly,
+    expression SUM(analytics.growth_drivers_monthly.retained_users),
+    owner growth
+);
+
+/* Resurrected users of the segment: active in the month, not in the one before, active earlier.
+   Grain: one row per month, dimension and segment of analytics.growth_drivers_monthly; group by period_start, dimension, segment.
+   Filters: counted event types only (variable activity_event_types; default all types). Filter dimension to one of utm_source, country, platform. */
+METRIC (
+    name segment_resurrected_users_monthly,
+    expression SUM(analytics.growth_drivers_monthly.resurrected_users),
+    owner growth
+);
+
+/* Churned users of the segment: active in the month before and not in this one.
+   Grain: one row per month, dimension and segment of analytics.growth_drivers_monthly; group by period_start, dimension, segment.
+   Filters: counted event types only (variable activity_event_types; default all types). Filter dimension to one of utm_source, country, platform. */
+METRIC (
+    name segment_churned_users_monthly,
+    expression SUM(analytics.growth_drivers_monthly.churned_users),
+    owner growth
+);
+
+/* Quick ratio of the segment: (new + resurrected) / churned; NULL when nobody churned.
+   Grain: one row per month, dimension and segment of analytics.growth_drivers_monthly; group by period_start, dimension, segment.
+   Filters: counted event types only (variable activity_event_types; default all types). Filter dimension to one of utm_source, country, platform. */
+METRIC (
+    name segment_quick_ratio_monthly,
+    expression (segment_new_users_monthly + segment_resurrected_users_monthly) / NULLIF(segment_churned_users_monthly, 0),
+    owner growth
+);
+
+/* Users active on the platform that day (a user active on two platforms counts on both).
+   Grain: one row per day and platform of analytics.dau_by_platform_daily; group by activity_date, platform.
+   Filters: counted event types only (variable activity_event_types; default all types). */
+METRIC (
+    name platform_active_users_daily,
+    expression SUM(analytics.dau_by_platform_daily.active_users),
+    owner growth
+);
