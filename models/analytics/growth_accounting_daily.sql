@@ -25,7 +25,8 @@ MODEL (
                 churned_users
             )
         ),
-        growth_accounting_identities
+        growth_accounting_identities,
+        growth_accounting_chain
     ),
     column_descriptions (
         period_start = 'First day of the day.',

@@ -26,7 +26,8 @@ MODEL (
                 churned_users
             )
         ),
-        growth_accounting_identities
+        growth_accounting_identities,
+        growth_accounting_chain
     )
 );
 

@@ -12,6 +12,7 @@ MODEL (
     grain (month_end, cohort_month, l28),
     cron '@daily',
     audits (
+        unique_combination_of_columns(columns := (month_end, cohort_month, l28)),
         not_null(columns := (month_end, l28, users, share_of_mau)),
         accepted_range(column := l28, min_v := 1, max_v := 28),
         accepted_range(column := share_of_mau, min_v := 0, max_v := 1),

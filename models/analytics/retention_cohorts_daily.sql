@@ -16,6 +16,7 @@ MODEL (
         not_null(
             columns := (cohort_start, age, period_start, cohort_size, active_users, retained_on_or_after)
         ),
+        retention_cells_finished(period := day),
         accepted_range(column := return_on_rate, min_v := 0, max_v := 1),
         accepted_range(column := return_on_or_after_rate, min_v := 0, max_v := 1),
         forall(

@@ -1,0 +1,15 @@
+AUDIT (
+    name retention_cells_finished
+);
+
+/* A cohort counts toward age k only once the period of age k is over: every cell's period must
+   have ended before the execution date (the day after the last day processed). @period is the
+   cohort grain: DAY, WEEK or MONTH. */
+SELECT
+    cohort_start,
+    age,
+    period_start
+FROM @this_model
+WHERE
+    CAST(DATE_ADD(period_start, INTERVAL '1' @period) AS DATE) > @execution_date
+    OR period_start < cohort_start
