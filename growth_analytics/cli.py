@@ -4,6 +4,8 @@ growth-analytics run        the daily pipeline for cron: `sqlmesh run` under the
                             (the first time, when production does not exist yet, `sqlmesh plan`)
 growth-analytics plan       `sqlmesh plan --auto-apply --no-prompts` under the run lock
 growth-analytics restate    re-run event-time models for a date range (very late events)
+growth-analytics publish    copy the dashboards' tables into the serving file, under the run lock
+                            (run, prod plan and restate do it after each success)
 growth-analytics summary    print what the warehouse holds
 growth-analytics metrics    write docs/metrics.md from the METRIC definitions in metrics/
 growth-analytics generate   write synthetic landing files
@@ -20,10 +22,13 @@ from pathlib import Path
 
 from growth_analytics import PROJECT_ROOT
 from growth_analytics.runlock import EXIT_LOCKED, RunLocked, exclusive_run
+from growth_analytics.serving import PublishError
 from growth_analytics.settings import Settings, SettingsError
 
 # Restating the earliest event-time model re-runs everything downstream of it too.
 RESTATE_MODELS = ("analytics.fct_events",)
+# The warehouse was updated but the serving file could not be; the old one is still served.
+EXIT_PUBLISH_FAILED = 3
 
 
 def sqlmesh_command(*args: str) -> list[str]:
@@ -59,18 +64,35 @@ def production_exists(settings: Settings) -> bool:
         return False
 
 
+def publish_serving(settings: Settings) -> int:
+    """Publish the dashboards' tables to the serving file. Only under the run lock."""
+    from growth_analytics.serving import publish, published_tables
+
+    result = publish(settings.warehouse, settings.serving, published_tables())
+    print(result.describe())
+    return 0
+
+
+def then_publish(code: int, settings: Settings) -> int:
+    """After a successful write, publish; a failed one publishes nothing and keeps its code."""
+    return publish_serving(settings) if code == 0 else code
+
+
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     with exclusive_run(settings.warehouse, "growth-analytics run"):
-        if production_exists(settings):
-            code = _sqlmesh("run", *(["--end", args.end] if args.end else []))
-        else:
-            print("No production environment yet: applying the first plan.", file=sys.stderr)
-            # A production plan takes no end date; its execution time bounds the backfill.
-            until = ["--execution-time", next_day(args.end)] if args.end else []
-            code = _sqlmesh("plan", "--auto-apply", "--no-prompts", *until)
+        code = then_publish(run_pipeline(args, settings), settings)
     if code == 0 and args.summary:
         return cmd_summary(args, settings)
     return code
+
+
+def run_pipeline(args: argparse.Namespace, settings: Settings) -> int:
+    if production_exists(settings):
+        return _sqlmesh("run", *(["--end", args.end] if args.end else []))
+    print("No production environment yet: applying the first plan.", file=sys.stderr)
+    # A production plan takes no end date; its execution time bounds the backfill.
+    until = ["--execution-time", next_day(args.end)] if args.end else []
+    return _sqlmesh("plan", "--auto-apply", "--no-prompts", *until)
 
 
 def next_day(day: str) -> str:
@@ -88,6 +110,8 @@ def cmd_plan(args: argparse.Namespace, settings: Settings) -> int:
             "--no-prompts",
             *until,
         )
+        if args.environment in (None, "prod"):  # dashboards read prod only
+            code = then_publish(code, settings)
     if code == 0 and args.summary:
         return cmd_summary(args, settings)
     return code
@@ -96,7 +120,7 @@ def cmd_plan(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_restate(args: argparse.Namespace, settings: Settings) -> int:
     restate = [arg for model in RESTATE_MODELS for arg in ("--restate-model", model)]
     with exclusive_run(settings.warehouse, "growth-analytics restate"):
-        return _sqlmesh(
+        code = _sqlmesh(
             "plan",
             *restate,
             "--start",
@@ -106,6 +130,13 @@ def cmd_restate(args: argparse.Namespace, settings: Settings) -> int:
             "--auto-apply",
             "--no-prompts",
         )
+        return then_publish(code, settings)
+
+
+def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
+    # The lock too: never read the warehouse while a writer writes it.
+    with exclusive_run(settings.warehouse, "growth-analytics publish"):
+        return publish_serving(settings)
 
 
 def cmd_summary(args: argparse.Namespace, settings: Settings) -> int:
@@ -148,6 +179,11 @@ def build_parser() -> argparse.ArgumentParser:
     restate.add_argument("--end", required=True, help="last event date to recompute")
     restate.set_defaults(func=cmd_restate)
 
+    publish = sub.add_parser(
+        "publish", help="copy the dashboards' tables into the serving file, under the run lock"
+    )
+    publish.set_defaults(func=cmd_publish)
+
     summary = sub.add_parser("summary", help="print what the warehouse holds")
     summary.set_defaults(func=cmd_summary)
 
@@ -174,6 +210,9 @@ def main(argv: list[str] | None = None) -> int:
     except RunLocked as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_LOCKED
+    except PublishError as exc:
+        print(f"error: serving file not published: {exc}", file=sys.stderr)
+        return EXIT_PUBLISH_FAILED
 
 
 if __name__ == "__main__":

@@ -11,9 +11,13 @@ from growth_analytics import PROJECT_ROOT
 # Schemas the models write to; DuckDB names its catalog after the warehouse file's stem, so a
 # file called e.g. `analytics.duckdb` makes `analytics.x` ambiguous between catalog and schema.
 MODEL_SCHEMAS = ("raw", "staging", "intermediate", "analytics")
+# The serving file's own schema (when and what was published); not `serving`, which would be
+# ambiguous with the catalog of the default serving file, serving.duckdb.
+SERVING_METADATA_SCHEMA = "publication"
 
 DEFAULT_LANDING_DIR = "sample_data/landing"
 DEFAULT_WAREHOUSE = "data/warehouse.duckdb"
+DEFAULT_SERVING_NAME = "serving.duckdb"  # beside the warehouse file
 DEFAULT_START = "2025-01-01"
 DEFAULT_LATE_DAYS = 3
 
@@ -28,12 +32,32 @@ def resolve_path(value: str | os.PathLike[str], base: Path = PROJECT_ROOT) -> Pa
     return path if path.is_absolute() else (base / path)
 
 
-def check_warehouse_path(path: Path) -> Path:
-    if path.stem.lower() in MODEL_SCHEMAS:
+def check_catalog_stem(
+    path: Path, variable: str, schemas: tuple[str, ...], example: str = "warehouse.duckdb"
+) -> Path:
+    if path.stem.lower() in schemas:
         raise SettingsError(
-            f"ANALYTICS_WAREHOUSE={path}: DuckDB names the catalog after the file's stem "
-            f"'{path.stem}', which is also a schema of this project ({', '.join(MODEL_SCHEMAS)}); "
-            "choose another file name, e.g. warehouse.duckdb"
+            f"{variable}={path}: DuckDB names the catalog after the file's stem "
+            f"'{path.stem}', which is also a schema of this project ({', '.join(schemas)}); "
+            f"choose another file name, e.g. {example}"
+        )
+    return path
+
+
+def check_warehouse_path(path: Path) -> Path:
+    return check_catalog_stem(path, "ANALYTICS_WAREHOUSE", MODEL_SCHEMAS)
+
+
+def serving_path(env: dict[str, str], warehouse: Path) -> Path:
+    """ANALYTICS_SERVING, by default serving.duckdb beside the warehouse; never the warehouse."""
+    value = env.get("ANALYTICS_SERVING")
+    path = resolve_path(value) if value else warehouse.with_name(DEFAULT_SERVING_NAME)
+    schemas = (*MODEL_SCHEMAS, SERVING_METADATA_SCHEMA)
+    check_catalog_stem(path, "ANALYTICS_SERVING", schemas, DEFAULT_SERVING_NAME)
+    if path.resolve() == warehouse.resolve():
+        raise SettingsError(
+            f"ANALYTICS_SERVING={path} is the warehouse file itself; the serving file must be "
+            "a separate file (by default serving.duckdb beside the warehouse)"
         )
     return path
 
@@ -42,6 +66,7 @@ def check_warehouse_path(path: Path) -> Path:
 class Settings:
     landing_dir: Path
     warehouse: Path
+    serving: Path
     start: str
     late_arrival_days: int
 
@@ -51,11 +76,13 @@ class Settings:
         late = env.get("ANALYTICS_LATE_DAYS", str(DEFAULT_LATE_DAYS))
         if not late.isdigit():
             raise SettingsError(f"ANALYTICS_LATE_DAYS={late!r}: expected a whole number of days")
+        warehouse = check_warehouse_path(
+            resolve_path(env.get("ANALYTICS_WAREHOUSE", DEFAULT_WAREHOUSE))
+        )
         return cls(
             landing_dir=resolve_path(env.get("ANALYTICS_LANDING_DIR", DEFAULT_LANDING_DIR)),
-            warehouse=check_warehouse_path(
-                resolve_path(env.get("ANALYTICS_WAREHOUSE", DEFAULT_WAREHOUSE))
-            ),
+            warehouse=warehouse,
+            serving=serving_path(env, warehouse),
             start=env.get("ANALYTICS_START", DEFAULT_START),
             late_arrival_days=int(late),
         )
