@@ -64,6 +64,16 @@ METRIC (
     owner data
 );
 
+/* The latest landing day loaded: how fresh the data is. A day without files has no row, so a gap
+   since the latest day shows as this date standing still.
+   Grain: one row per landing day and file of analytics.ingestion_accounting; no grouping (or by source_file).
+   Filters: none: every landed row, whatever its type. */
+METRIC (
+    name latest_landed_date,
+    expression MAX(analytics.ingestion_accounting.landed_date),
+    owner data
+);
+
 /* Quarantined lines, counted per reason code (README, "Reason codes").
    Grain: one row per rejected line of analytics.rejected_events; group by landed_date and/or reject_reason.
    Filters: none: every landed row, whatever its type. */

@@ -74,6 +74,15 @@ METRIC (
     owner growth
 );
 
+/* Churned users as a negative number, so that a stacked chart draws them below zero (Social Capital's picture).
+   Grain: one row per day of analytics.growth_accounting_daily; group by period_start.
+   Filters: counted event types only (variable activity_event_types; default all types). */
+METRIC (
+    name churned_users_below_zero_daily,
+    expression 0 - churned_users_daily,
+    owner growth
+);
+
 /* Active users: users with at least one counted event in the week (Monday to Sunday).
    Grain: one row per week of analytics.growth_accounting_weekly; group by period_start.
    Filters: counted event types only (variable activity_event_types; default all types). */
@@ -143,6 +152,15 @@ METRIC (
 METRIC (
     name net_change_weekly,
     expression new_users_weekly + resurrected_users_weekly - churned_users_weekly,
+    owner growth
+);
+
+/* Churned users as a negative number, so that a stacked chart draws them below zero (Social Capital's picture).
+   Grain: one row per week of analytics.growth_accounting_weekly; group by period_start.
+   Filters: counted event types only (variable activity_event_types; default all types). */
+METRIC (
+    name churned_users_below_zero_weekly,
+    expression 0 - churned_users_weekly,
     owner growth
 );
 
@@ -218,6 +236,15 @@ METRIC (
     owner growth
 );
 
+/* Churned users as a negative number, so that a stacked chart draws them below zero (Social Capital's picture).
+   Grain: one row per month of analytics.growth_accounting_monthly; group by period_start.
+   Filters: counted event types only (variable activity_event_types; default all types). */
+METRIC (
+    name churned_users_below_zero_monthly,
+    expression 0 - churned_users_monthly,
+    owner growth
+);
+
 /* Active users: users with at least one counted event in the 28 days ending on period_end.
    Grain: one row per 28-day window of analytics.growth_accounting_rolling_28d; group by period_start.
    Filters: counted event types only (variable activity_event_types; default all types). */
@@ -287,5 +314,14 @@ METRIC (
 METRIC (
     name net_change_rolling_28d,
     expression new_users_rolling_28d + resurrected_users_rolling_28d - churned_users_rolling_28d,
+    owner growth
+);
+
+/* Churned users as a negative number, so that a stacked chart draws them below zero (Social Capital's picture).
+   Grain: one row per 28-day window of analytics.growth_accounting_rolling_28d; group by period_start.
+   Filters: counted event types only (variable activity_event_types; default all types). */
+METRIC (
+    name churned_users_below_zero_rolling_28d,
+    expression 0 - churned_users_rolling_28d,
     owner growth
 );

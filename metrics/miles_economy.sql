@@ -127,3 +127,21 @@ METRIC (
     expression (monthly_new_miles + monthly_expansion_miles + monthly_resurrected_miles) / NULLIF(monthly_contraction_miles + monthly_churned_miles, 0),
     owner economy
 );
+
+/* Contraction miles as a negative number, so that a stacked chart draws the miles lost below zero.
+   Grain: one row per month of analytics.miles_growth_accounting_monthly; group by period_start.
+   Filters: miles_earned and miles_redeemed events, whatever activity_event_types says. */
+METRIC (
+    name monthly_contraction_miles_below_zero,
+    expression 0 - monthly_contraction_miles,
+    owner economy
+);
+
+/* Churned miles as a negative number, so that a stacked chart draws the miles lost below zero.
+   Grain: one row per month of analytics.miles_growth_accounting_monthly; group by period_start.
+   Filters: miles_earned and miles_redeemed events, whatever activity_event_types says. */
+METRIC (
+    name monthly_churned_miles_below_zero,
+    expression 0 - monthly_churned_miles,
+    owner economy
+);
