@@ -8,6 +8,7 @@ growth-analytics publish    copy the dashboards' tables into the serving file, u
                             (run, prod plan and restate do it after each success)
 growth-analytics summary    print what the warehouse holds
 growth-analytics metrics    write docs/metrics.md from the METRIC definitions in metrics/
+growth-analytics superset   the Superset dashboards: init, import, export, serve, up, screenshots
 growth-analytics generate   write synthetic landing files
 """
 
@@ -21,6 +22,8 @@ import sys
 from pathlib import Path
 
 from growth_analytics import PROJECT_ROOT
+from growth_analytics.dashboards.bundle import BundleError
+from growth_analytics.dashboards.server import SupersetError
 from growth_analytics.runlock import EXIT_LOCKED, RunLocked, exclusive_run
 from growth_analytics.serving import PublishError
 from growth_analytics.settings import Settings, SettingsError
@@ -191,8 +194,10 @@ def build_parser() -> argparse.ArgumentParser:
     metrics.add_argument("--check", action="store_true", help="fail if docs/metrics.md is stale")
     metrics.set_defaults(func=cmd_metrics)
 
+    from growth_analytics.dashboards.cli import add_superset_parser
     from growth_analytics.generator import add_generate_parser
 
+    add_superset_parser(sub)
     add_generate_parser(sub)
     return parser
 
@@ -213,6 +218,9 @@ def main(argv: list[str] | None = None) -> int:
     except PublishError as exc:
         print(f"error: serving file not published: {exc}", file=sys.stderr)
         return EXIT_PUBLISH_FAILED
+    except (SupersetError, BundleError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

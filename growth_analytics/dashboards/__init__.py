@@ -1,0 +1,1 @@
+"""Superset dashboards as code: bundle, normalise, run and check them."""

@@ -1,0 +1,199 @@
+"""`growth-analytics superset ...`: the dashboards' commands.
+
+init          metadata database, roles, the admin user (password: SUPERSET_ADMIN_PASSWORD, or
+              generated into <home>/admin_password)
+import        build the bundle from superset_exports/ for a target and import it
+export        export every dashboard from Superset and normalise it into superset_exports/
+serve         gunicorn on 127.0.0.1 (default port 8088), in the foreground
+up            init, import, serve: what `make superset` runs
+sync-metrics  write the datasets' metrics from metrics/ (--check: fail when they drift)
+screenshots   start Superset on a free port, screenshot every dashboard, stop
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+from growth_analytics import PROJECT_ROOT
+from growth_analytics.dashboards.bundle import EXPORTS_DIR, TARGETS, Target, build_bundle, read_tree
+from growth_analytics.dashboards.server import (
+    DEFAULT_PORT,
+    Superset,
+    SupersetError,
+    wait_until_healthy,
+)
+
+SCREENSHOT_SCRIPT = Path(__file__).with_name("screenshot.py")
+DEFAULT_SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
+
+
+def target_from(name: str, settings) -> Target:
+    if name == "bigquery":
+        return Target.bigquery(
+            os.environ.get("ANALYTICS_BQ_PROJECT", ""),
+            os.environ.get("ANALYTICS_BQ_LOCATION", "US"),
+        )
+    if not settings.serving.exists():
+        raise SupersetError(
+            f"no serving file at {settings.serving}: run the pipeline (growth-analytics run) or "
+            "growth-analytics publish first"
+        )
+    return Target.duckdb(settings.serving.resolve())
+
+
+def dashboard_slugs(exports_dir: Path = EXPORTS_DIR) -> list[str]:
+    tree = read_tree(exports_dir)
+    return [doc["slug"] for name, doc in tree.items() if name.startswith("dashboards/")]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def take_screenshots(
+    superset: Superset, base_url: str, out_dir: Path, slugs: list[str]
+) -> tuple[int, list[dict]]:
+    """Run screenshot.py with Superset's Python; its exit code and one result per dashboard."""
+    done = subprocess.run(
+        [
+            str(superset.bin / "python"),
+            str(SCREENSHOT_SCRIPT),
+            base_url,
+            superset.admin_user,
+            str(out_dir),
+            *slugs,
+        ],
+        input=superset.admin_password() + "\n",
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120 + 90 * len(slugs),
+    )
+    results = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    if done.returncode not in (0, 1) or len(results) != len(slugs):
+        raise SupersetError(f"screenshots failed ({done.returncode}):\n{done.stderr[-4000:]}")
+    return done.returncode, results
+
+
+def cmd_init(args, settings) -> int:
+    Superset.from_env().initialise()
+    return 0
+
+
+def cmd_import(args, settings) -> int:
+    target = target_from(args.target, settings)
+    Superset.from_env().import_bundle(build_bundle(target))
+    print(f"imported {len(dashboard_slugs())} dashboards for target {target.name}")
+    return 0
+
+
+def cmd_export(args, settings) -> int:
+    from growth_analytics.dashboards.normalize import normalise, read_export, write_tree
+
+    texts = normalise(read_export(Superset.from_env().export_bundle()))
+    write_tree(texts)
+    print(f"wrote {len(texts)} files to {EXPORTS_DIR.relative_to(PROJECT_ROOT)}/")
+    return cmd_sync_metrics(argparse.Namespace(check=True), settings)
+
+
+def cmd_serve(args, settings) -> int:
+    superset = Superset.from_env()
+    process = superset.serve(port=args.port, log=Path("/dev/stderr"))
+    base_url = f"http://127.0.0.1:{args.port}"
+    try:
+        seconds = wait_until_healthy(base_url, process)
+        print(
+            f"Superset is up at {base_url} after {seconds:.0f} s: log in as "
+            f"{superset.admin_user} with the password in SUPERSET_ADMIN_PASSWORD or "
+            f"{superset.home / 'admin_password'}. Ctrl-C stops it."
+        )
+        return process.wait()
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        stop(process)
+
+
+def cmd_up(args, settings) -> int:
+    cmd_init(args, settings)
+    cmd_import(args, settings)
+    return cmd_serve(args, settings)
+
+
+def cmd_sync_metrics(args, settings) -> int:
+    from growth_analytics.dashboards.datasets import drift, sync_metrics
+    from growth_analytics.semantic import load_definitions
+
+    definitions = load_definitions()
+    if args.check:
+        problems = drift(definitions)
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        if problems:
+            print("run `growth-analytics superset sync-metrics`", file=sys.stderr)
+        return 1 if problems else 0
+    print(f"updated the metrics of {sync_metrics(definitions)} datasets")
+    return 0
+
+
+def cmd_screenshots(args, settings) -> int:
+    superset = Superset.from_env()
+    cmd_init(args, settings)
+    cmd_import(args, settings)
+    port = free_port()
+    process = superset.serve(port=port)
+    try:
+        wait_until_healthy(f"http://127.0.0.1:{port}", process)
+        code, results = take_screenshots(
+            superset, f"http://127.0.0.1:{port}", args.out, dashboard_slugs()
+        )
+    finally:
+        stop(process)
+    for result in results:
+        print(json.dumps(result))
+    return code
+
+
+def add_superset_parser(sub) -> None:
+    parser = sub.add_parser(
+        "superset",
+        help="the Superset dashboards: init, import, export, serve, up, sync-metrics, screenshots",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="superset_command", required=True)
+    for name, func in (("init", cmd_init), ("export", cmd_export)):
+        commands.add_parser(name).set_defaults(func=func)
+    for name, func in (("import", cmd_import), ("up", cmd_up), ("screenshots", cmd_screenshots)):
+        command = commands.add_parser(name)
+        command.add_argument("--target", choices=TARGETS, default="duckdb")
+        command.set_defaults(func=func)
+        if name == "up":
+            command.add_argument("--port", type=int, default=DEFAULT_PORT)
+        if name == "screenshots":
+            command.add_argument("--out", type=Path, default=DEFAULT_SCREENSHOTS)
+    serve = commands.add_parser("serve")
+    serve.add_argument("--port", type=int, default=DEFAULT_PORT)
+    serve.set_defaults(func=cmd_serve)
+    sync = commands.add_parser("sync-metrics")
+    sync.add_argument("--check", action="store_true", help="fail when the datasets have drifted")
+    sync.set_defaults(func=cmd_sync_metrics)

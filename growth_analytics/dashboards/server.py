@@ -1,0 +1,192 @@
+"""Run Apache Superset for the dashboards: its own virtual environment, a home folder with the
+SQLite metadata and a generated secret key (never in git), an admin whose password comes from
+the environment, the import of the bundle and gunicorn on 127.0.0.1.
+
+Superset lives in .venv/superset (make superset-venv): it cannot share SQLMesh's environment.
+Everything here drives its `superset` and `gunicorn` commands as subprocesses.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from growth_analytics import PROJECT_ROOT
+
+SUPERSET_VENV = PROJECT_ROOT / ".venv" / "superset"
+CONFIG_PATH = PROJECT_ROOT / "superset_config" / "superset_config.py"
+DEFAULT_HOME = PROJECT_ROOT / "data" / "superset"
+DEFAULT_PORT = 8088
+IMPORT_SCRIPT = Path(__file__).with_name("superset_import.py")
+
+
+class SupersetError(RuntimeError):
+    """A Superset command failed; the message carries its output."""
+
+
+def private_file(path: Path, make: callable) -> str:
+    """The content of a file readable only by its owner, written by make() the first time."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(make())
+    return path.read_text().strip()
+
+
+@dataclass(frozen=True)
+class Superset:
+    home: Path = DEFAULT_HOME
+    admin_user: str = "admin"
+    password: str | None = None  # else SUPERSET_ADMIN_PASSWORD, else generated
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Superset:
+        env = os.environ if env is None else env
+        home = Path(env.get("ANALYTICS_SUPERSET_HOME", str(DEFAULT_HOME))).expanduser()
+        return cls(
+            home=home if home.is_absolute() else PROJECT_ROOT / home,
+            admin_user=env.get("SUPERSET_ADMIN_USER", "admin"),
+        )
+
+    @property
+    def bin(self) -> Path:
+        if not (SUPERSET_VENV / "bin" / "superset").exists():
+            raise SupersetError(
+                f"Superset is not installed in {SUPERSET_VENV}: run make superset-venv"
+            )
+        return SUPERSET_VENV / "bin"
+
+    def secret_key(self) -> str:
+        return private_file(self.home / "secret_key", lambda: secrets.token_urlsafe(48))
+
+    def admin_password(self) -> str:
+        """SUPERSET_ADMIN_PASSWORD, or a generated one kept in <home>/admin_password."""
+        given = self.password or os.environ.get("SUPERSET_ADMIN_PASSWORD")
+        if given:
+            if given == "admin" or len(given) < 8:
+                raise SupersetError(
+                    "SUPERSET_ADMIN_PASSWORD must be at least 8 characters, not admin"
+                )
+            return given
+        return private_file(self.home / "admin_password", lambda: secrets.token_urlsafe(18))
+
+    def env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "PYTHON"))}
+        env.update(
+            SUPERSET_HOME=str(self.home),
+            SUPERSET_CONFIG_PATH=str(CONFIG_PATH),
+            SUPERSET_SECRET_KEY=self.secret_key(),
+            FLASK_APP="superset.app:create_app()",
+            PATH=f"{SUPERSET_VENV / 'bin'}:{env.get('PATH', '')}",
+        )
+        return env
+
+    def superset(self, *args: str) -> str:
+        done = subprocess.run(
+            [str(self.bin / "superset"), *args],
+            cwd=self.home,
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise SupersetError(
+                f"superset {' '.join(args[:1])} exited {done.returncode}:\n"
+                f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+            )
+        return done.stdout + done.stderr
+
+    def initialise(self) -> None:
+        """Metadata database, roles and the admin user; safe to repeat."""
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.superset("db", "upgrade")
+        self.superset(
+            "fab",
+            "create-admin",
+            "--username",
+            self.admin_user,
+            "--firstname",
+            "Growth",
+            "--lastname",
+            "Admin",
+            "--email",
+            f"{self.admin_user}@localhost",
+            "--password",
+            self.admin_password(),
+        )
+        self.superset("init")
+
+    def import_bundle(self, bundle: bytes) -> None:
+        """Import (and overwrite) every dashboard, chart, dataset and database of the bundle."""
+        with tempfile.NamedTemporaryFile(suffix=".zip", dir=self.home) as handle:
+            handle.write(bundle)
+            handle.flush()
+            done = subprocess.run(
+                [str(self.bin / "python"), str(IMPORT_SCRIPT), handle.name, self.admin_user],
+                cwd=self.home,
+                env=self.env(),
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+        if done.returncode != 0:
+            raise SupersetError(
+                f"import failed ({done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+            )
+
+    def export_bundle(self) -> bytes:
+        """Every dashboard (with its charts, datasets and database) as Superset exports it."""
+        with tempfile.TemporaryDirectory(dir=self.home) as folder:
+            target = Path(folder) / "export.zip"
+            self.superset("export-dashboards", "-f", str(target))
+            return target.read_bytes()
+
+    def serve(self, port: int = DEFAULT_PORT, workers: int = 2, log: Path | None = None):
+        """gunicorn on 127.0.0.1:port, as a child process in its own process group."""
+        out = open(log or self.home / "gunicorn.log", "ab")  # noqa: SIM115 - the child keeps it
+        return subprocess.Popen(
+            [
+                str(self.bin / "gunicorn"),
+                "--workers",
+                str(workers),
+                "--worker-class",
+                "gthread",
+                "--threads",
+                "4",
+                "--timeout",
+                "120",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "superset.app:create_app()",
+            ],
+            cwd=self.home,
+            env=self.env(),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def wait_until_healthy(base_url: str, process, timeout: float = 180.0) -> float:
+    """Seconds until /health answers OK; fails if the process dies or the time runs out."""
+    began = time.monotonic()
+    while time.monotonic() - began < timeout:
+        if process.poll() is not None:
+            raise SupersetError(f"Superset exited with {process.returncode} before answering")
+        try:
+            with urllib.request.urlopen(f"{base_url}/health", timeout=5) as response:
+                if response.status == 200:
+                    return time.monotonic() - began
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(1)
+    raise SupersetError(f"Superset did not answer {base_url}/health within {timeout:.0f} s")

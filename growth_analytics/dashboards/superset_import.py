@@ -1,0 +1,51 @@
+"""Import a bundle into Superset, overwriting its database entries too.
+
+Runs with the Superset environment's Python (`.venv/superset/bin/python superset_import.py
+BUNDLE.zip USER`) and imports nothing from this project. `superset import-dashboards` alone
+never overwrites a database that already exists (6.1.0 imports a dashboard's databases with
+overwrite=False), so a new serving path or a switch to the BigQuery target would silently keep
+the old connection. This does what that command does, after importing the bundle's databases
+the way Superset's database import does, with overwrite.
+"""
+
+from __future__ import annotations
+
+import sys
+from zipfile import ZipFile
+
+import yaml
+
+
+def main(argv: list[str]) -> int:
+    path, username = argv
+    from flask import g
+    from superset.app import create_app
+
+    app = create_app()
+    with app.app_context():
+        # Superset's models can be imported only once the app exists.
+        from superset import security_manager
+        from superset.commands.dashboard.importers.dispatcher import ImportDashboardsCommand
+        from superset.commands.database.importers.dispatcher import ImportDatabasesCommand
+        from superset.commands.importers.v1.utils import get_contents_from_bundle
+
+        with ZipFile(path) as bundle:
+            contents = get_contents_from_bundle(bundle)
+        metadata = yaml.safe_load(contents["metadata.yaml"])
+        databases = {
+            "metadata.yaml": yaml.safe_dump({**metadata, "type": "Database"}),
+            **{name: text for name, text in contents.items() if name.startswith("databases/")},
+        }
+        g.user = security_manager.find_user(username=username)
+        if g.user is None:
+            print(f"no Superset user {username!r}: run growth-analytics superset init")
+            return 1
+        ImportDatabasesCommand(databases, overwrite=True).run()
+        ImportDashboardsCommand(contents, overwrite=True).run()
+    names = sorted(name for name in contents if name.startswith("dashboards/"))
+    print(f"imported {len(names)} dashboards: {', '.join(names)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

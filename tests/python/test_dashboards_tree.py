@@ -1,0 +1,218 @@
+"""The committed Superset export tree (superset_exports/) and the code that bundles and
+normalises it, without a running Superset (tests/python/test_superset.py runs one)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import re
+import shutil
+import tomllib
+import zipfile
+
+import pytest
+import yaml
+from conftest import PROJECT_ROOT
+
+from growth_analytics.dashboards import datasets
+from growth_analytics.dashboards.bundle import (
+    EXPORTS_DIR,
+    TOP_FOLDER,
+    BundleError,
+    Target,
+    build_bundle,
+    query_context,
+    read_tree,
+)
+from growth_analytics.dashboards.normalize import normal_dashboard, normalise, tree_texts
+from growth_analytics.semantic import load_definitions
+
+
+@pytest.fixture(scope="module")
+def definitions():
+    return load_definitions()
+
+
+@pytest.fixture(scope="module")
+def tree():
+    return read_tree()
+
+
+def of_kind(tree, kind):
+    return {name: doc for name, doc in tree.items() if name.startswith(f"{kind}/")}
+
+
+def test_dataset_metrics_are_the_semantic_layer_s(definitions):
+    assert datasets.drift(definitions) == []
+
+
+def test_drifted_metrics_and_virtual_datasets_are_reported_and_repaired(definitions, tmp_path):
+    copy = tmp_path / "exports"
+    shutil.copytree(EXPORTS_DIR, copy)
+    path = copy / "datasets" / "analytics" / "growth_accounting_daily.yaml"
+    doc = yaml.safe_load(path.read_text())
+    doc["metrics"][0]["expression"] = "SUM(new_users) * 2"
+    removed = doc["metrics"].pop(1)["metric_name"]
+    doc["metrics"].append({**doc["metrics"][0], "metric_name": "made_up_in_the_ui"})
+    doc["sql"] = "SELECT 1"
+    path.write_text(yaml.safe_dump(doc))
+    problems = datasets.drift(definitions, copy)
+    assert len(problems) == 4, problems
+    assert any("virtual dataset" in p for p in problems)
+    assert any(f"metric {removed} of metrics/ is missing" in p for p in problems)
+    assert any("made_up_in_the_ui is not in metrics/" in p for p in problems)
+    assert any("differs from its definition" in p for p in problems)
+    assert datasets.sync_metrics(definitions, copy) == 1
+    assert [p for p in datasets.drift(definitions, copy) if "virtual" not in p] == []
+
+
+def test_normalising_the_committed_tree_changes_nothing(tree):
+    assert normalise(tree) == tree_texts()
+
+
+def test_every_chart_has_a_title_a_description_a_dataset_and_a_dashboard(tree):
+    charts, sets = of_kind(tree, "charts"), of_kind(tree, "datasets")
+    dataset_uuids = {doc["uuid"] for doc in sets.values()}
+    placed = {
+        node["meta"]["uuid"]
+        for dashboard in of_kind(tree, "dashboards").values()
+        for node in dashboard["position"].values()
+        if isinstance(node, dict) and node.get("type") == "CHART"
+    }
+    for name, chart in charts.items():
+        assert chart["slice_name"] and len(chart["description"]) > 30, name
+        assert chart["dataset_uuid"] in dataset_uuids, name
+        assert chart["uuid"] in placed, f"{name} is on no dashboard"
+    assert placed == {chart["uuid"] for chart in charts.values()}, "a layout names a lost chart"
+    used = {chart["dataset_uuid"] for chart in charts.values()}
+    assert used == dataset_uuids, "a dataset no chart reads is published for nothing"
+
+
+def test_the_dashboards_the_issue_asks_for(tree):
+    titles = {doc["dashboard_title"] for doc in of_kind(tree, "dashboards").values()}
+    assert titles == {
+        "Growth accounting",
+        "Retention",
+        "Engagement",
+        "Miles economy",
+        "Growth drivers",
+        "Data quality",
+    }
+
+
+def test_bundle_puts_every_file_under_one_top_folder_and_fills_the_database(tmp_path):
+    serving = tmp_path / "serving.duckdb"
+    bundle = build_bundle(Target.duckdb(serving), now=dt.datetime(2026, 1, 2, tzinfo=dt.UTC))
+    with zipfile.ZipFile(io.BytesIO(bundle)) as archive:
+        names = archive.namelist()
+        files = {n.split("/", 1)[1]: yaml.safe_load(archive.read(n)) for n in names}
+    assert all(name.startswith(f"{TOP_FOLDER}/") for name in names)
+    assert set(files) == set(tree_texts())
+    (database,) = [doc for name, doc in files.items() if name.startswith("databases/")]
+    assert database["sqlalchemy_uri"] == f"duckdb:///{serving}"
+    assert files["metadata.yaml"]["timestamp"] == "2026-01-02T00:00:00+00:00"
+    for name, doc in files.items():
+        if name.startswith("charts/"):
+            context = json.loads(doc["query_context"])
+            assert context["form_data"] == doc["params"], name
+
+
+def test_the_bigquery_target_needs_a_project_and_the_duckdb_one_an_absolute_path():
+    with pytest.raises(BundleError, match="ANALYTICS_BQ_PROJECT"):
+        Target.bigquery("")
+    with pytest.raises(BundleError, match="absolute"):
+        Target.duckdb(PROJECT_ROOT.relative_to(PROJECT_ROOT.parent) / "serving.duckdb")
+
+
+def test_query_context_of_a_filtered_grouped_time_series():
+    params = {
+        "viz_type": "echarts_timeseries_bar",
+        "x_axis": "period_start",
+        "groupby": ["segment"],
+        "metrics": ["segment_active_users_weekly"],
+        "adhoc_filters": [
+            {
+                "clause": "WHERE",
+                "comparator": "country",
+                "expressionType": "SIMPLE",
+                "operator": "==",
+                "subject": "dimension",
+            }
+        ],
+        "row_limit": 500,
+    }
+    (query,) = query_context(params)["queries"]
+    assert query["columns"] == [
+        {
+            "columnType": "BASE_AXIS",
+            "expressionType": "SQL",
+            "label": "period_start",
+            "sqlExpression": "period_start",
+        },
+        "segment",
+    ]
+    assert query["metrics"] == ["segment_active_users_weekly"]
+    assert query["filters"] == [{"col": "dimension", "op": "==", "val": "country"}]
+    assert query["row_limit"] == 500
+
+
+def test_query_context_of_a_raw_table_and_a_refused_sql_filter():
+    params = {
+        "viz_type": "table",
+        "query_mode": "raw",
+        "all_columns": ["period_start", "alert"],
+        "order_by_cols": ['["period_start", false]'],
+    }
+    (query,) = query_context(params)["queries"]
+    assert (query["columns"], query["metrics"]) == (["period_start", "alert"], [])
+    assert query["orderby"] == [["period_start", False]]
+    custom = {**params, "adhoc_filters": [{"expressionType": "SQL", "clause": "WHERE"}]}
+    with pytest.raises(BundleError, match="simple WHERE"):
+        query_context(custom)
+
+
+def test_chart_ids_in_a_dashboard_become_stable_and_references_follow():
+    chart_a, chart_b = (
+        "19d3cb52-76a3-5fda-925c-51e69995a855",
+        "2b396302-3f92-5000-bc8d-65ced77ccb34",
+    )
+    stable_a, stable_b = int("19d3cb5", 16), int("2b39630", 16)
+    exported = {
+        "slug": "x",
+        "position": {
+            "CHART-a": {"type": "CHART", "meta": {"uuid": chart_a, "chartId": 11}},
+            "CHART-b": {"type": "CHART", "meta": {"uuid": chart_b, "chartId": 24}},
+        },
+        "metadata": {
+            "expanded_slices": {"11": True},
+            "timed_refresh_immune_slices": [24],
+            "chart_configuration": {"24": {"id": 24, "crossFilters": {"chartsInScope": [11]}}},
+        },
+    }
+    out = normal_dashboard(exported)
+    assert out["position"]["CHART-a"]["meta"]["chartId"] == stable_a
+    assert out["position"]["CHART-b"]["meta"]["chartId"] == stable_b
+    assert out["metadata"] == {
+        "expanded_slices": {str(stable_a): True},
+        "timed_refresh_immune_slices": [stable_b],
+        "chart_configuration": {
+            str(stable_b): {"id": stable_b, "crossFilters": {"chartsInScope": [stable_a]}}
+        },
+    }
+
+
+def pinned(text: str, package: str) -> str:
+    name = re.sub(r"[-_]", "[-_]", package)
+    (version,) = re.findall(rf"^{name}==([\w.]+)", text, re.MULTILINE | re.IGNORECASE)
+    return version
+
+
+def test_superset_reads_duckdb_with_the_pipeline_s_version():
+    """DuckDB 1.x cannot open a file 2.x wrote: both environments pin the same DuckDB."""
+    project = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["project"]
+    (pipeline_pin,) = [d.split("==")[1] for d in project["dependencies"] if d.startswith("duckdb")]
+    config = PROJECT_ROOT / "superset_config"
+    assert pinned((config / "requirements.txt").read_text(), "duckdb") == pipeline_pin
+    assert pinned((config / "requirements.lock").read_text(), "duckdb") == pipeline_pin
+    assert pinned((config / "requirements.lock").read_text(), "apache-superset") == "6.1.0"
