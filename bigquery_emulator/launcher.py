@@ -102,7 +102,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--data-dir", type=Path, required=True)
     args = parser.parse_args(argv)
     if args.home is None:
-        parser.error("give the emulator a HOME of its own: --home DIR or BIGQUERY_EMULATOR_HOME_DIR")
+        parser.error(
+            "give the emulator a HOME of its own: --home DIR or BIGQUERY_EMULATOR_HOME_DIR"
+        )
 
     home = args.home.resolve()
     home.mkdir(parents=True, exist_ok=True)
