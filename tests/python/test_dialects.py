@@ -8,6 +8,8 @@ import re
 import pytest
 import sqlglot
 from conftest import PROJECT_ROOT
+from sqlglot import exp
+from sqlglot.errors import ErrorLevel, UnsupportedError
 from sqlmesh import Context
 
 # Each pattern: a BigQuery construct whose DuckDB translation silently differs.
@@ -62,3 +64,104 @@ def test_the_trap_patterns_catch_what_they_should():
     assert re.search(week_trunc, "DATE_TRUNC(d, WEEK)")
     assert not re.search(week_trunc, "DATE_TRUNC(d, WEEK(MONDAY))")
     assert re.search(week_extract, "EXTRACT(WEEK FROM d)")
+
+
+# DuckDB syntax that sqlglot's BigQuery parser may accept but BigQuery does not.
+DUCKDB_ONLY_SYNTAX = {
+    r"::": "a :: cast (write CAST(x AS type))",
+    r"\bASOF\s+JOIN\b": "an ASOF join",
+    r"->>?": "a JSON arrow operator",
+    r"\bCOLUMNS\s*\(": "a COLUMNS(...) star expression",
+    r"\bEXCLUDE\s*\(": "SELECT * EXCLUDE (BigQuery writes EXCEPT)",
+}
+
+
+# The functions the models use, as sqlglot names them, each checked to exist in BigQuery
+# (ARRAY, DATETIME_DIFF, FORMAT_TIMESTAMP for TimeToStr, SAFE_CAST for TryCast, DATETIME() for
+# TsOrDsToDatetime, REGEXP_CONTAINS for RegexpLike, ...). sqlglot also knows DuckDB's own
+# functions (READ_CSV, LIST_DISTINCT, ...) and writes them into BigQuery SQL unchanged: a model
+# that starts using a function not listed here fails until someone has checked it.
+BIGQUERY_FUNCTIONS = frozenset(
+    [
+        "And",
+        "Array",
+        "Avg",
+        "Case",
+        "Cast",
+        "Coalesce",
+        "Concat",
+        "Count",
+        "Date",
+        "DateAdd",
+        "DateDiff",
+        "DateSub",
+        "DateTrunc",
+        "DatetimeDiff",
+        "DatetimeSub",
+        "GenerateDateArray",
+        "Greatest",
+        "If",
+        "Lag",
+        "LastDay",
+        "LastValue",
+        "Length",
+        "LogicalOr",
+        "Lower",
+        "MD5",
+        "Max",
+        "Min",
+        "Or",
+        "RegexpLike",
+        "RegexpReplace",
+        "Replace",
+        "RowNumber",
+        "SafeDivide",
+        "Sum",
+        "TimeToStr",
+        "Trim",
+        "TryCast",
+        "TsOrDsToDatetime",
+        "Unnest",
+        "Upper",
+    ]
+)
+
+
+def duckdb_only(bigquery_sql: str, source: str = "") -> list[str]:
+    """What in a model would not run on BigQuery: functions not checked to exist there,
+    expressions sqlglot's BigQuery generator cannot write, DuckDB-only syntax in the source."""
+    found = sorted(
+        {
+            f"function {type(node).__name__}"
+            for node in sqlglot.parse_one(bigquery_sql, dialect="bigquery").walk()
+            if isinstance(node, exp.Func) and type(node).__name__ not in BIGQUERY_FUNCTIONS
+        }
+    )
+    try:
+        sqlglot.parse_one(bigquery_sql, dialect="bigquery").sql(
+            dialect="bigquery", unsupported_level=ErrorLevel.RAISE
+        )
+    except UnsupportedError as error:
+        found.append(f"unsupported: {error}")
+    for pattern, what in DUCKDB_ONLY_SYNTAX.items():
+        if re.search(pattern, re.sub(r"/\*.*?\*/|--[^\n]*", "", source, flags=re.DOTALL)):
+            found.append(what)
+    return found
+
+
+def test_every_model_renders_to_sql_bigquery_runs(context):
+    problems = []
+    for model in sql_models(context):
+        bigquery = model.render_query(start="2025-03-01", end="2025-03-31").sql(dialect="bigquery")
+        source = (PROJECT_ROOT / model._path).read_text() if model._path else ""
+        problems += [f"{model.name}: {p}" for p in duckdb_only(bigquery, source)]
+    assert not problems, "\n".join(problems)
+
+
+def test_the_bigquery_check_catches_duckdb_only_sql():
+    assert duckdb_only("SELECT * FROM READ_CSV('x.csv')") == ["function ReadCSV"]
+    assert duckdb_only("SELECT LIST_DISTINCT(a) FROM t") == ["function Anonymous"]
+    assert duckdb_only("SELECT SAFE_DIVIDE(SUM(a), COUNT(*)) FROM t") == []
+    assert duckdb_only("SELECT 1", "SELECT a::INT FROM t") == ["a :: cast (write CAST(x AS type))"]
+    assert duckdb_only("SELECT 1", "SELECT * FROM t ASOF JOIN u ON t.a >= u.a") == ["an ASOF join"]
+    assert duckdb_only("SELECT 1", "/* a::b in a comment */ SELECT 1") == []
