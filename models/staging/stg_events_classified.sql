@@ -2,7 +2,8 @@
    (an earlier row had the same event_id) or `rejected` (with the first failing reason code).
    Keyed on the landing date like the raw layer. Duplicates are looked for within the interval and
    among rows staged before it, restricted to the event dates the interval brings, so a run costs
-   in proportion to its own data. Reason codes and their order are listed in README.md. */
+   in proportion to its own data. Reason codes and their order are listed in README.md. On
+   BigQuery it is partitioned by landing date and clustered by event_id, the duplicate look-up's key. */
 MODEL (
     name staging.stg_events_classified,
     kind INCREMENTAL_BY_TIME_RANGE (
@@ -10,6 +11,8 @@ MODEL (
     ),
     grain (source_file, source_line),
     cron '@daily',
+    partitioned_by landed_date,
+    clustered_by event_id,
     columns (
         landed_date DATE,
         source_file STRING,

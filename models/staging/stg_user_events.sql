@@ -8,6 +8,8 @@ MODEL (
     ),
     grain event_id,
     cron '@daily',
+    partitioned_by landed_date,
+    clustered_by user_id,
     audits (
         unique_values(columns := (
             event_id
