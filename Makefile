@@ -15,13 +15,18 @@ SQLMESH := $(BIN)/sqlmesh
 # UI's file watcher (which would otherwise crawl its 30,000 files).
 SUPERSET_VENV := $(VENV)/superset
 SUPERSET_STAMP := $(SUPERSET_VENV)/.installed
+# The local BigQuery API emulator the BigQuery tests run against (local-bigquery): it needs Python
+# 3.13 and a newer sqlglot than SQLMesh pins, so it too has an environment of its own inside .venv.
+BQ_EMULATOR_PYTHON ?= $(HOME)/.pyenv/versions/3.13.0/bin/python3.13
+BQ_EMULATOR_VENV := $(VENV)/bigquery-emulator
+BQ_EMULATOR_STAMP := $(BQ_EMULATOR_VENV)/.installed
 export SQLMESH__DISABLE_ANONYMIZED_ANALYTICS := 1
 # Demo and test runs always use their own warehouse, never one you pointed ANALYTICS_WAREHOUSE at.
 DEMO_ENV := ANALYTICS_LANDING_DIR=sample_data/landing ANALYTICS_WAREHOUSE=data/demo/warehouse.duckdb ANALYTICS_START=2025-01-01
 # The bundled sample ends on this day; the demo stops there rather than filling empty days up to today.
 DEMO_END := 2025-04-30
 
-.PHONY: help venv superset-venv superset screenshots browser demo test lint format docs unit pytest generate-sample lock superset-lock clean
+.PHONY: help venv superset-venv superset screenshots browser demo test lint format docs unit pytest generate-sample lock superset-lock bigquery-emulator-venv bigquery-emulator-lock test-bigquery clean
 
 help:
 	@echo "make demo   - set up .venv, run the pipeline on the bundled sample, print a summary"
@@ -29,6 +34,7 @@ help:
 	@echo "make format - rewrite SQL (sqlmesh format) and Python (ruff format)"
 	@echo "make superset - Superset on http://127.0.0.1:8088 with every dashboard, on the demo data"
 	@echo "make screenshots - refresh docs/screenshots/ (every dashboard on the demo data)"
+	@echo "make test-bigquery - the pipeline on a local BigQuery API emulator, compared with DuckDB"
 	@echo "make docs   - regenerate docs/metrics.md from the METRIC definitions in metrics/"
 	@echo "make generate-sample - regenerate sample_data/landing with the synthetic generator"
 	@echo "make clean  - remove .venv, data/ and caches"
@@ -47,6 +53,18 @@ $(SUPERSET_STAMP): superset_config/requirements.txt superset_config/requirements
 	touch $(SUPERSET_STAMP)
 
 superset-venv: $(SUPERSET_STAMP)
+
+# local-bigquery 0.4.0 asks for duckdb >= 2, but DuckDB's extension packages stop at 1.5.5 (and
+# DuckDB cannot download extensions here), so pip's resolver refuses the pins: the lock goes in
+# as it is (--no-deps), then requirements.txt is checked against it.
+$(BQ_EMULATOR_STAMP): bigquery_emulator/requirements.txt bigquery_emulator/requirements.lock
+	@command -v $(BQ_EMULATOR_PYTHON) >/dev/null || { echo "$(BQ_EMULATOR_PYTHON) not found: the BigQuery emulator needs Python 3.13 (pyenv install 3.13.0, or make BQ_EMULATOR_PYTHON=/path/to/python3.13)"; exit 1; }
+	test -x $(BQ_EMULATOR_VENV)/bin/python || $(BQ_EMULATOR_PYTHON) -m venv $(BQ_EMULATOR_VENV)
+	$(BQ_EMULATOR_VENV)/bin/python -m pip install --quiet --no-deps -r bigquery_emulator/requirements.lock
+	$(BQ_EMULATOR_VENV)/bin/python -m pip install --quiet --no-deps -c bigquery_emulator/requirements.lock -r bigquery_emulator/requirements.txt
+	touch $(BQ_EMULATOR_STAMP)
+
+bigquery-emulator-venv: $(BQ_EMULATOR_STAMP)
 
 # The demo warehouse (and its serving copy), then Superset in the foreground: Ctrl-C stops it.
 superset: $(STAMP) $(SUPERSET_STAMP)
@@ -67,10 +85,15 @@ unit: $(STAMP)
 	$(SQLMESH) test
 
 # The dashboard tests run a real Superset and a real browser: both are set up first.
-pytest: $(STAMP) $(SUPERSET_STAMP) browser
+pytest: $(STAMP) $(SUPERSET_STAMP) browser $(BQ_EMULATOR_STAMP)
 	$(BIN)/pytest
 
 test: lint unit pytest
+
+# The whole pipeline on a local BigQuery API emulator, compared table by table with DuckDB (the
+# bundled sample: about 5 minutes). Part of make test too.
+test-bigquery: $(STAMP) $(BQ_EMULATOR_STAMP)
+	$(BIN)/pytest tests/python/test_bigquery_emulator.py
 
 format: $(STAMP)
 	$(SQLMESH) format
@@ -104,6 +127,19 @@ superset-lock: $(SUPERSET_STAMP)
 	{ echo "# Every package of the Superset virtual environment, pinned; regenerate with make superset-lock."; \
 	  $(SUPERSET_VENV)/bin/python -m pip freeze | sort -f; } > superset_config/requirements.lock.new
 	mv superset_config/requirements.lock.new superset_config/requirements.lock
+
+# A fresh resolution of bigquery_emulator/requirements.txt in a scratch environment: everything but
+# the duckdb pins with its dependencies, then the duckdb pins over them (see the stamp above).
+bigquery-emulator-lock:
+	rm -rf $(BQ_EMULATOR_VENV).lock && $(BQ_EMULATOR_PYTHON) -m venv $(BQ_EMULATOR_VENV).lock
+	grep -v -e '^#' -e '^duckdb' bigquery_emulator/requirements.txt | $(BQ_EMULATOR_VENV).lock/bin/python -m pip install --quiet -r /dev/stdin
+	grep '^duckdb' bigquery_emulator/requirements.txt | $(BQ_EMULATOR_VENV).lock/bin/python -m pip install --quiet --no-deps -r /dev/stdin
+	{ echo "# Every package of the BigQuery emulator's virtual environment (.venv/bigquery-emulator), pinned;"; \
+	  echo "# regenerate with make bigquery-emulator-lock. duckdb stays at 1.5.5 although local-bigquery asks"; \
+	  echo "# for >= 2 (see requirements.txt), so it installs with --no-deps."; \
+	  $(BQ_EMULATOR_VENV).lock/bin/python -m pip freeze | sort -f; } > bigquery_emulator/requirements.lock.new
+	mv bigquery_emulator/requirements.lock.new bigquery_emulator/requirements.lock
+	rm -rf $(BQ_EMULATOR_VENV).lock
 
 clean:
 	rm -rf $(VENV) data .cache

@@ -1,0 +1,55 @@
+"""`sqlmesh` against the local BigQuery API emulator: the sqlmesh CLI, with two client-side
+patches to google-cloud-bigquery that only the emulator needs. For tests only; never for real
+BigQuery.
+
+    BIGQUERY_EMULATOR_HOST=http://127.0.0.1:P .venv/bin/python \\
+        tests/python/bigquery_emulator/sqlmesh_on_emulator.py --gateway bigquery plan ...
+
+google-cloud-bigquery sends every request to BIGQUERY_EMULATOR_HOST when it is set (SQLMesh's
+BigQuery connection has no endpoint setting of its own). The patches
+(/work/shared/notes/bigquery-emulator.md):
+
+- `Client._ensure_bqstorage_client` returns None: result downloads otherwise dial the Storage Read
+  API's real host, which ignores BIGQUERY_EMULATOR_HOST; the client falls back to the REST API.
+- `QueryJob.destination` falls back to `ddl_target_table`: local-bigquery reports the table a
+  CREATE TABLE AS SELECT made only there, and SQLMesh reads `destination` to count its rows
+  (without the patch: `'NoneType' object has no attribute 'path'`).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def apply_patches() -> None:
+    from google.cloud.bigquery import Client, QueryJob
+
+    if not os.environ.get("BIGQUERY_EMULATOR_HOST"):
+        raise SystemExit(
+            "sqlmesh_on_emulator: BIGQUERY_EMULATOR_HOST is not set; this wrapper is for the "
+            "local emulator only (e.g. BIGQUERY_EMULATOR_HOST=http://127.0.0.1:9050)"
+        )
+
+    def no_bqstorage_client(self, *args, **kwargs):
+        return None
+
+    Client._ensure_bqstorage_client = no_bqstorage_client
+
+    original = QueryJob.destination
+
+    def destination(self):
+        return original.fget(self) or self.ddl_target_table
+
+    QueryJob.destination = property(destination)
+
+
+def main(argv: list[str]) -> int:
+    apply_patches()
+    from sqlmesh.cli.main import cli
+
+    return cli.main(args=argv, prog_name="sqlmesh", standalone_mode=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
