@@ -8,17 +8,24 @@ Layout rules (README, "Landing files"):
 - any other file is unpartitioned: each of its rows lands on the date of its own event_time, so a
   single historical file (such as the public sample) loads whole; such files are read on every run;
 - hidden files and markers (`.x`, `_SUCCESS`) are skipped; any other file type fails the run.
+
+The landing folder is a local folder or `gs://bucket/prefix` (a GCS bucket, same layout): a
+`LandingSource` lists the files as relative POSIX paths and opens them as binary file objects;
+discovery and the readers see nothing else, so both follow the same rules and the same parsing.
 """
 
 from __future__ import annotations
 
+import abc
 import csv
 import datetime as dt
 import json
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath, PurePosixPath
+from typing import BinaryIO
 
 import pandas as pd
 import pyarrow as pa
@@ -60,16 +67,156 @@ _PARTITION_DIR = re.compile(r"^dt=(\d{4}-\d{2}-\d{2})$")
 _DATE_IN_NAME = re.compile(r"(?<!\d)(\d{4}-\d{2}-\d{2})(?!\d)")
 _LEADING_DATE = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})")
 CHUNK_ROWS = 500_000
+READ_BYTES = 8 << 20  # CSV is read in blocks of this size and split into physical lines
+GCS_SCHEME = "gs://"
+# Set (to http://host:port) by the tests: the GCS client then talks to a local emulator.
+STORAGE_EMULATOR_HOST = "STORAGE_EMULATOR_HOST"
 
 
 class LandingError(RuntimeError):
     """A landing file that cannot be read at all: the run stops and names it."""
 
 
+class LandingSource(abc.ABC):
+    """Where landing files are. Everything else sees only paths relative to the landing folder
+    (POSIX style, what rows record as source_file) and binary file objects."""
+
+    @abc.abstractmethod
+    def list(self) -> Iterator[tuple[str, int]]:
+        """(relative path, size in bytes) of every file, in any order; LandingError when the
+        landing folder itself does not exist."""
+
+    @abc.abstractmethod
+    def open(self, relative: str) -> BinaryIO:
+        """The file as a readable, seekable binary file object (use it in a `with`)."""
+
+    @abc.abstractmethod
+    def location(self, relative: str) -> str:
+        """The file's full name, for messages: a local path or a gs:// URL."""
+
+    def close(self) -> None:  # noqa: B027 (optional: most sources hold nothing)
+        """Releases what the source holds (connections); it is not used after this."""
+
+
+class LocalSource(LandingSource):
+    """A folder of the local filesystem."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def __str__(self) -> str:
+        return str(self.root)
+
+    def list(self) -> Iterator[tuple[str, int]]:
+        if not self.root.is_dir():
+            raise LandingError(f"landing folder {self.root} does not exist (ANALYTICS_LANDING_DIR)")
+        for path in self.root.rglob("*"):
+            if path.is_file():
+                yield path.relative_to(self.root).as_posix(), path.stat().st_size
+
+    def open(self, relative: str) -> BinaryIO:
+        return (self.root / relative).open("rb")
+
+    def location(self, relative: str) -> str:
+        return str(self.root / relative)
+
+
+def gcs_client():
+    """A google-cloud-storage client: anonymous when STORAGE_EMULATOR_HOST points it at an
+    emulator, otherwise with Application Default Credentials (GOOGLE_APPLICATION_CREDENTIALS, or
+    the machine's own identity). No project: reading a bucket does not need one."""
+    from google.cloud import storage
+
+    if os.environ.get(STORAGE_EMULATOR_HOST):
+        return storage.Client.create_anonymous_client()
+    return storage.Client(project=None)
+
+
+class GcsSource(LandingSource):
+    """`gs://bucket/prefix`: the objects under `prefix/`, read with ranged downloads. A "folder"
+    exists when an object is under it; objects named like folders (`x/`) are not files."""
+
+    def __init__(self, url: str, client=None) -> None:
+        bucket, _, prefix = url[len(GCS_SCHEME) :].partition("/")
+        if not bucket:
+            raise LandingError(
+                f"ANALYTICS_LANDING_DIR={url}: expected a local folder or gs://bucket/prefix"
+            )
+        self.bucket = bucket
+        self.prefix = prefix.strip("/")
+        self._client = client
+        self._blobs: dict = {}  # relative path -> Blob as listed (its size and generation)
+
+    def __str__(self) -> str:
+        return f"{GCS_SCHEME}{self.bucket}/{self.prefix}".rstrip("/")
+
+    @property
+    def client(self):
+        if self._client is None:
+            try:
+                self._client = gcs_client()
+            except Exception as exc:  # google.auth's DefaultCredentialsError, mostly
+                raise LandingError(
+                    f"landing folder {self}: no GCS client ({exc}); set "
+                    "GOOGLE_APPLICATION_CREDENTIALS or use the machine's own identity"
+                ) from exc
+        return self._client
+
+    def _name(self, relative: str) -> str:
+        return f"{self.prefix}/{relative}" if self.prefix else relative
+
+    def list(self) -> Iterator[tuple[str, int]]:
+        from google.api_core import exceptions
+
+        folder = f"{self.prefix}/" if self.prefix else ""
+        found = False
+        try:
+            for blob in self.client.list_blobs(self.bucket, prefix=folder):
+                found = True
+                if blob.name.endswith("/"):
+                    continue
+                relative = blob.name[len(folder) :]
+                self._blobs[relative] = blob
+                yield relative, blob.size
+        except exceptions.NotFound as exc:
+            raise LandingError(
+                f"landing folder {self} does not exist (ANALYTICS_LANDING_DIR): "
+                f"no bucket {self.bucket}"
+            ) from exc
+        except exceptions.GoogleAPIError as exc:
+            raise LandingError(f"landing folder {self} cannot be listed: {exc}") from exc
+        if folder and not found:
+            raise LandingError(f"landing folder {self} does not exist (ANALYTICS_LANDING_DIR)")
+
+    def open(self, relative: str) -> BinaryIO:
+        blob = self._blobs.get(relative)
+        if blob is None:
+            blob = self.client.bucket(self.bucket).blob(self._name(relative))
+        return blob.open("rb")
+
+    def location(self, relative: str) -> str:
+        return f"{GCS_SCHEME}{self.bucket}/{self._name(relative)}"
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+
+
+def landing_source(landing_dir: str | Path | LandingSource) -> LandingSource:
+    """ANALYTICS_LANDING_DIR as a source: gs://bucket/prefix, or a local folder (a relative one
+    is taken from the project root)."""
+    if isinstance(landing_dir, LandingSource):
+        return landing_dir
+    if isinstance(landing_dir, str) and landing_dir.lower().startswith(GCS_SCHEME):
+        return GcsSource(landing_dir)
+    return LocalSource(resolve_path(landing_dir))
+
+
 @dataclass(frozen=True)
 class LandingFile:
-    path: Path
     relative: str  # path under the landing folder, POSIX style: what rows record as source_file
+    location: str  # full name (local path or gs:// URL), for messages
+    size: int  # bytes
     fmt: str  # "csv" or "parquet"
     partition_date: dt.date | None  # None: unpartitioned, rows land on their own event date
 
@@ -81,7 +228,7 @@ def _parse_date(text: str) -> dt.date | None:
         return None
 
 
-def partition_date_of(relative: Path) -> dt.date | None:
+def partition_date_of(relative: PurePath) -> dt.date | None:
     """The landing date a path declares: a `dt=` folder wins over a date in the file name."""
     for part in relative.parts[:-1]:
         match = _PARTITION_DIR.match(part)
@@ -91,22 +238,22 @@ def partition_date_of(relative: Path) -> dt.date | None:
     return _parse_date(match.group(1)) if match else None
 
 
-def discover(landing_dir: Path) -> list[LandingFile]:
-    """Every landing file, sorted by path so that runs are reproducible."""
-    if not landing_dir.is_dir():
-        raise LandingError(f"landing folder {landing_dir} does not exist (ANALYTICS_LANDING_DIR)")
+def discover(source: LandingSource | str | Path) -> list[LandingFile]:
+    """Every landing file, sorted by path (folder by folder) so that runs are reproducible."""
+    source = landing_source(source)
     files = []
-    for path in sorted(landing_dir.rglob("*")):
-        relative = path.relative_to(landing_dir)
-        if any(part.startswith((".", "_")) for part in relative.parts) or not path.is_file():
+    for name, size in sorted(source.list(), key=lambda item: PurePosixPath(item[0]).parts):
+        relative = PurePosixPath(name)
+        if any(part.startswith((".", "_")) for part in relative.parts):
             continue
-        fmt = SUPPORTED_SUFFIXES.get(path.suffix.lower())
+        fmt = SUPPORTED_SUFFIXES.get(relative.suffix.lower())
+        location = source.location(name)
         if fmt is None:
             raise LandingError(
-                f"landing file {path}: unsupported file type {path.suffix!r} "
+                f"landing file {location}: unsupported file type {relative.suffix!r} "
                 f"(expected {', '.join(SUPPORTED_SUFFIXES)}); move it out of the landing folder"
             )
-        files.append(LandingFile(path, relative.as_posix(), fmt, partition_date_of(relative)))
+        files.append(LandingFile(name, location, size, fmt, partition_date_of(relative)))
     return files
 
 
@@ -151,16 +298,43 @@ def _empty_to_null(value: str) -> str | None:
     return value or None
 
 
-def read_csv_rows(path: Path, source_file: str) -> pd.DataFrame:
+def _open(source: LandingSource, relative: str) -> BinaryIO:
+    try:
+        return source.open(relative)
+    except Exception as exc:  # OSError locally; google.api_core's errors on GCS
+        raise LandingError(
+            f"landing file {source.location(relative)} cannot be read: {exc}"
+        ) from exc
+
+
+def _physical_lines(stream: BinaryIO, location: str) -> Iterator[bytes]:
+    """The file split on b"\\n" exactly as bytes.split would (the last piece may be empty),
+    read a block at a time so that a large file is never held whole."""
+    tail = b""
+    while True:
+        try:
+            block = stream.read(READ_BYTES)
+        except Exception as exc:
+            raise LandingError(f"landing file {location} cannot be read: {exc}") from exc
+        if not block:
+            break
+        lines = (tail + block).split(b"\n")
+        tail = lines.pop()
+        yield from lines
+    yield tail
+
+
+def read_csv_rows(source: LandingSource, relative: str) -> pd.DataFrame:
     """One row per non-blank physical line after the header. Lines are parsed one at a time, so a
     bad line (broken quoting, wrong column count, bytes that are not UTF-8) is quarantined alone
     and never swallows the lines after it; quoted line breaks are therefore not supported."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise LandingError(f"landing file {path} cannot be read: {exc}") from exc
-    rows = _Rows(source_file)
-    lines = data.split(b"\n")
+    rows = _Rows(relative)
+    with _open(source, relative) as stream:
+        _parse_csv_lines(_physical_lines(stream, source.location(relative)), rows)
+    return rows.frame()
+
+
+def _parse_csv_lines(lines: Iterator[bytes], rows: _Rows) -> None:
     header: list[str] | None = None
     header_error: str | None = None
     for index, raw_bytes in enumerate(lines, start=1):
@@ -201,7 +375,6 @@ def read_csv_rows(path: Path, source_file: str) -> pd.DataFrame:
                 None,
                 None,
             )
-    return rows.frame()
 
 
 def _arrow_to_strings(column: pa.ChunkedArray) -> pa.ChunkedArray:
@@ -219,10 +392,15 @@ def _arrow_to_strings(column: pa.ChunkedArray) -> pa.ChunkedArray:
     return pc.if_else(pc.equal(column, ""), None, column)
 
 
-def read_parquet_chunks(path: Path, source_file: str) -> Iterator[pd.DataFrame]:
+def read_parquet_chunks(source: LandingSource, relative: str) -> Iterator[pd.DataFrame]:
     """Parquet rows in chunks; source_line is the 1-based row number in the file."""
+    with _open(source, relative) as stream:
+        yield from _parquet_chunks(stream, relative, source.location(relative))
+
+
+def _parquet_chunks(stream: BinaryIO, source_file: str, path: str) -> Iterator[pd.DataFrame]:
     try:
-        parquet = pq.ParquetFile(path)
+        parquet = pq.ParquetFile(stream)
         names = _normalise_header(parquet.schema_arrow.names)
     except Exception as exc:  # pyarrow raises several types for a corrupt file
         raise LandingError(f"landing file {path} cannot be read as Parquet: {exc}") from exc
@@ -257,11 +435,11 @@ def read_parquet_chunks(path: Path, source_file: str) -> Iterator[pd.DataFrame]:
         raise LandingError(f"landing file {path} cannot be read as Parquet: {exc}") from exc
 
 
-def read_file(landing_file: LandingFile) -> Iterator[pd.DataFrame]:
+def read_file(source: LandingSource, landing_file: LandingFile) -> Iterator[pd.DataFrame]:
     if landing_file.fmt == "csv":
-        yield read_csv_rows(landing_file.path, landing_file.relative)
+        yield read_csv_rows(source, landing_file.relative)
     else:
-        yield from read_parquet_chunks(landing_file.path, landing_file.relative)
+        yield from read_parquet_chunks(source, landing_file.relative)
 
 
 def _event_dates(frame: pd.DataFrame) -> pd.Series:
@@ -284,17 +462,22 @@ def assign_landed_dates(
 
 
 def landed_rows(
-    landing_dir: str | Path, start: dt.date, end: dt.date, first_date: dt.date
+    landing_dir: str | Path | LandingSource, start: dt.date, end: dt.date, first_date: dt.date
 ) -> Iterator[pd.DataFrame]:
     """Raw rows that landed on a date in [start, end], a DataFrame per file chunk, in the
     column order of RAW_COLUMNS; nothing at all when there are none (SQLMesh refuses an empty
-    frame but accepts an empty generator). A relative landing_dir is taken from the project root."""
-    for landing_file in files_for_interval(discover(resolve_path(landing_dir)), start, end):
-        for frame in read_file(landing_file):
-            landed = assign_landed_dates(frame, landing_file, first_date)
-            keep = (landed >= start) & (landed <= end)
-            if not keep.any():
-                continue
-            frame = frame[keep].copy()
-            frame.insert(0, "landed_date", landed[keep].values)
-            yield frame[list(RAW_COLUMNS)]
+    frame but accepts an empty generator). landing_dir is gs://bucket/prefix or a local folder
+    (a relative one is taken from the project root)."""
+    source = landing_source(landing_dir)
+    try:
+        for landing_file in files_for_interval(discover(source), start, end):
+            for frame in read_file(source, landing_file):
+                landed = assign_landed_dates(frame, landing_file, first_date)
+                keep = (landed >= start) & (landed <= end)
+                if not keep.any():
+                    continue
+                frame = frame[keep].copy()
+                frame.insert(0, "landed_date", landed[keep].values)
+                yield frame[list(RAW_COLUMNS)]
+    finally:
+        source.close()
