@@ -191,7 +191,7 @@ def test_a_non_breaking_change_computes_only_the_changed_model(project):
         plan = project.build_plan("dev")
     finally:
         (project.path / USER_ENGAGEMENT).write_text(original)
-    # Its seven downstream models keep their tables: the new column is not read by any of them.
+    # The four models that read it keep their tables: none of them reads the new column.
     assert computed_models(plan) == {"analytics.user_engagement_daily"}, computed_models(plan)
     categories = {model_name(s): s.change_category for s in plan.new_snapshots}
     assert categories["analytics.user_engagement_daily"].name == "NON_BREAKING", categories
