@@ -89,9 +89,11 @@ class Superset:
         )
         return env
 
-    def superset(self, *args: str) -> str:
+    def command(self, program: str, *args: str) -> str:
+        """Run one of the Superset environment's programs in the home; its output, or an error
+        carrying it."""
         done = subprocess.run(
-            [str(self.bin / "superset"), *args],
+            [str(self.bin / program), *args],
             cwd=self.home,
             env=self.env(),
             capture_output=True,
@@ -100,10 +102,13 @@ class Superset:
         )
         if done.returncode != 0:
             raise SupersetError(
-                f"superset {' '.join(args[:1])} exited {done.returncode}:\n"
+                f"{program} {' '.join(args[:1])} exited {done.returncode}:\n"
                 f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
             )
         return done.stdout + done.stderr
+
+    def superset(self, *args: str) -> str:
+        return self.command("superset", *args)
 
     def initialise(self) -> None:
         """Metadata database, roles and the admin user; safe to repeat."""
@@ -130,18 +135,7 @@ class Superset:
         with tempfile.NamedTemporaryFile(suffix=".zip", dir=self.home) as handle:
             handle.write(bundle)
             handle.flush()
-            done = subprocess.run(
-                [str(self.bin / "python"), str(IMPORT_SCRIPT), handle.name, self.admin_user],
-                cwd=self.home,
-                env=self.env(),
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-        if done.returncode != 0:
-            raise SupersetError(
-                f"import failed ({done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
-            )
+            self.command("python", str(IMPORT_SCRIPT), handle.name, self.admin_user)
 
     def export_bundle(self) -> bytes:
         """Every dashboard (with its charts, datasets and database) as Superset exports it."""
