@@ -54,6 +54,8 @@ def metric_rows(pipeline, context, sql: str) -> list[tuple]:
 def same(actual, expected) -> bool:
     if actual is None or expected is None:
         return actual is None and expected is None
+    if not isinstance(actual, int | float) or not isinstance(expected, int | float):
+        return actual == expected  # e.g. latest_landed_date, a DATE
     return math.isclose(actual, expected, rel_tol=1e-9, abs_tol=1e-9)
 
 
