@@ -15,10 +15,8 @@ MODEL_SCHEMAS = ("raw", "staging", "intermediate", "analytics")
 # ambiguous with the catalog of the default serving file, serving.duckdb.
 SERVING_METADATA_SCHEMA = "publication"
 
-DEFAULT_LANDING_DIR = "sample_data/landing"
 DEFAULT_WAREHOUSE = "data/warehouse.duckdb"
 DEFAULT_SERVING_NAME = "serving.duckdb"  # beside the warehouse file
-DEFAULT_START = "2025-01-01"
 DEFAULT_LATE_DAYS = 3
 
 
@@ -64,10 +62,12 @@ def serving_path(env: dict[str, str], warehouse: Path) -> Path:
 
 @dataclass(frozen=True)
 class Settings:
-    landing_dir: Path
+    """What the project's own commands need. The models read the landing folder (a local path or
+    gs://), the start date and the late days as SQLMesh variables from config.yaml, which holds
+    their defaults; only the late days are checked here too, to fail before SQLMesh does."""
+
     warehouse: Path
     serving: Path
-    start: str
     late_arrival_days: int
 
     @classmethod
@@ -80,9 +80,7 @@ class Settings:
             resolve_path(env.get("ANALYTICS_WAREHOUSE", DEFAULT_WAREHOUSE))
         )
         return cls(
-            landing_dir=resolve_path(env.get("ANALYTICS_LANDING_DIR", DEFAULT_LANDING_DIR)),
             warehouse=warehouse,
             serving=serving_path(env, warehouse),
-            start=env.get("ANALYTICS_START", DEFAULT_START),
             late_arrival_days=int(late),
         )
