@@ -1,7 +1,9 @@
 /* One row per user ever active: first and last seen, first-touch attributes and lifetime miles.
    Incremental by user: a run recomputes only the users active in its interval or in the
    @late_arrival_days days before it (late arrivals), from their rows in the user x day backbone,
-   and merges them in; other users keep their row. */
+   and merges them in; other users keep their row. The lifetime sums are cast to INT64: DuckDB sums
+   BIGINT into HUGEINT, and a table whose types differ from the ones SQLMesh infers is rewritten
+   (columns dropped and added, a destructive change) whenever something upstream changes. */
 MODEL (
     name analytics.dim_users,
     kind INCREMENTAL_BY_UNIQUE_KEY (
@@ -90,9 +92,9 @@ WITH touched_users AS (
         MIN(activity_date) AS first_active_date,
         MAX(activity_date) AS last_active_date,
         COUNT(*) AS active_days,
-        SUM(events) AS total_events,
-        SUM(miles_earned) AS total_miles_earned,
-        SUM(miles_redeemed) AS total_miles_redeemed
+        CAST(SUM(events) AS INT64) AS total_events,
+        CAST(SUM(miles_earned) AS INT64) AS total_miles_earned,
+        CAST(SUM(miles_redeemed) AS INT64) AS total_miles_redeemed
     FROM user_days
     GROUP BY
         user_id
