@@ -15,20 +15,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 from growth_analytics import PROJECT_ROOT
 from growth_analytics.dashboards.bundle import EXPORTS_DIR, TARGETS, Target, build_bundle, read_tree
-from growth_analytics.dashboards.server import (
-    DEFAULT_PORT,
-    Superset,
-    SupersetError,
-    wait_until_healthy,
-)
+from growth_analytics.dashboards.server import DEFAULT_PORT, Superset, SupersetError, free_port
 
 SCREENSHOT_SCRIPT = Path(__file__).with_name("screenshot.py")
 DEFAULT_SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
@@ -51,22 +44,6 @@ def target_from(name: str, settings) -> Target:
 def dashboard_slugs(exports_dir: Path = EXPORTS_DIR) -> list[str]:
     tree = read_tree(exports_dir)
     return [doc["slug"] for name, doc in tree.items() if name.startswith("dashboards/")]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 def take_screenshots(
@@ -117,20 +94,16 @@ def cmd_export(args, settings) -> int:
 
 def cmd_serve(args, settings) -> int:
     superset = Superset.from_env()
-    process = superset.serve(port=args.port, log=Path("/dev/stderr"))
-    base_url = f"http://127.0.0.1:{args.port}"
-    try:
-        seconds = wait_until_healthy(base_url, process)
+    with superset.running(args.port, log=Path("/dev/stderr")) as (base_url, process, seconds):
         print(
             f"Superset is up at {base_url} after {seconds:.0f} s: log in as "
             f"{superset.admin_user} with the password in SUPERSET_ADMIN_PASSWORD or "
             f"{superset.home / 'admin_password'}. Ctrl-C stops it."
         )
-        return process.wait()
-    except KeyboardInterrupt:
-        return 0
-    finally:
-        stop(process)
+        try:
+            return process.wait()
+        except KeyboardInterrupt:
+            return 0
 
 
 def cmd_up(args, settings) -> int:
@@ -159,15 +132,8 @@ def cmd_screenshots(args, settings) -> int:
     superset = Superset.from_env()
     cmd_init(args, settings)
     cmd_import(args, settings)
-    port = free_port()
-    process = superset.serve(port=port)
-    try:
-        wait_until_healthy(f"http://127.0.0.1:{port}", process)
-        code, results = take_screenshots(
-            superset, f"http://127.0.0.1:{port}", args.out, dashboard_slugs()
-        )
-    finally:
-        stop(process)
+    with superset.running(free_port()) as (base_url, _, _):
+        code, results = take_screenshots(superset, base_url, args.out, dashboard_slugs())
     for result in results:
         print(json.dumps(result))
     return code

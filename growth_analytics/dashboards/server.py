@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import os
 import secrets
+import signal
+import socket
 import subprocess
 import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -146,28 +150,41 @@ class Superset:
 
     def serve(self, port: int = DEFAULT_PORT, workers: int = 2, log: Path | None = None):
         """gunicorn on 127.0.0.1:port, as a child process in its own process group."""
-        out = open(log or self.home / "gunicorn.log", "ab")  # noqa: SIM115 - the child keeps it
-        return subprocess.Popen(
-            [
-                str(self.bin / "gunicorn"),
-                "--workers",
-                str(workers),
-                "--worker-class",
-                "gthread",
-                "--threads",
-                "4",
-                "--timeout",
-                "120",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "superset.app:create_app()",
-            ],
-            cwd=self.home,
-            env=self.env(),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        with open(log or self.home / "gunicorn.log", "ab") as out:  # the child keeps its copy
+            return subprocess.Popen(
+                [
+                    str(self.bin / "gunicorn"),
+                    "--workers",
+                    str(workers),
+                    "--worker-class",
+                    "gthread",
+                    "--threads",
+                    "4",
+                    "--timeout",
+                    "120",
+                    "--bind",
+                    f"127.0.0.1:{port}",
+                    "superset.app:create_app()",
+                ],
+                cwd=self.home,
+                env=self.env(),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    @contextmanager
+    def running(
+        self, port: int, log: Path | None = None
+    ) -> Iterator[tuple[str, subprocess.Popen, float]]:
+        """Superset served on 127.0.0.1:port for the length of the block, stopped after it:
+        (its base URL, the gunicorn process, seconds until it answered)."""
+        process = self.serve(port=port, log=log)
+        try:
+            base_url = f"http://127.0.0.1:{port}"
+            yield base_url, process, wait_until_healthy(base_url, process)
+        finally:
+            stop(process)
 
 
 def wait_until_healthy(base_url: str, process, timeout: float = 180.0) -> float:
@@ -184,3 +201,20 @@ def wait_until_healthy(base_url: str, process, timeout: float = 180.0) -> float:
             pass
         time.sleep(1)
     raise SupersetError(f"Superset did not answer {base_url}/health within {timeout:.0f} s")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def stop(process: subprocess.Popen) -> None:
+    """SIGTERM to the process group (gunicorn and its workers), SIGKILL if it lingers."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()

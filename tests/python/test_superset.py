@@ -25,10 +25,10 @@ from conftest import BIN, PROJECT_ROOT, Pipeline
 from reference import growth_accounting, last_complete_period
 
 from growth_analytics.dashboards.bundle import Target, build_bundle, read_tree
-from growth_analytics.dashboards.cli import dashboard_slugs, free_port, stop, take_screenshots
+from growth_analytics.dashboards.cli import dashboard_slugs, take_screenshots
 from growth_analytics.dashboards.client import SupersetClient
 from growth_analytics.dashboards.normalize import normalise, read_export, tree_texts
-from growth_analytics.dashboards.server import SUPERSET_VENV, Superset, wait_until_healthy
+from growth_analytics.dashboards.server import SUPERSET_VENV, Superset, free_port
 
 SAMPLE = PROJECT_ROOT / "sample_data" / "landing"
 LAST_DAY = "2025-04-30"  # the sample's last landing day, held back until the run under load
@@ -56,14 +56,8 @@ def superset(pipeline, tmp_path_factory):
     instance = Superset(home=tmp_path_factory.mktemp("superset_home"), password=PASSWORD)
     instance.initialise()
     instance.import_bundle(build_bundle(Target.duckdb(pipeline.serving)))
-    port = free_port()
-    process = instance.serve(port=port)
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_healthy(base_url, process)
+    with instance.running(free_port()) as (base_url, _, _):
         yield instance, base_url
-    finally:
-        stop(process)
 
 
 @pytest.fixture(scope="module")
