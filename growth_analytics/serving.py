@@ -20,13 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from growth_analytics import PROJECT_ROOT
+from growth_analytics.dashboards.bundle import EXPORTS_DIR, dataset_paths
 from growth_analytics.settings import SERVING_METADATA_SCHEMA
 
 if TYPE_CHECKING:  # duckdb is imported when publishing, so the CLI starts without it
     import duckdb
 
-EXPORTS_DIR = PROJECT_ROOT / "superset_exports"
 # The alias of `<serving>.next` while it is built; the warehouse itself stays the main catalog,
 # because SQLMesh's views name their physical tables with the warehouse's catalog.
 TARGET = "__serving_next"
@@ -60,13 +59,14 @@ class PublishResult:
 
 def published_tables(exports_dir: Path = EXPORTS_DIR) -> list[tuple[str, str]]:
     """The (schema, table) pairs of Superset's exported datasets, sorted and deduplicated."""
-    from ruamel.yaml import YAML  # a SQLMesh dependency (PyYAML is not installed)
+    import yaml
 
-    yaml = YAML(typ="safe", pure=True)
-    found = set()
-    for path in sorted(Path(exports_dir).glob("datasets/*/*.yaml")):
-        found.add(_dataset_table(path, yaml.load(path)))
-    return sorted(found)
+    return sorted(
+        {
+            _dataset_table(path, yaml.safe_load(path.read_text()))
+            for path in dataset_paths(exports_dir)
+        }
+    )
 
 
 def _dataset_table(path: Path, dataset: object) -> tuple[str, str]:

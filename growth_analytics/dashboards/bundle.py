@@ -61,6 +61,11 @@ class Target:
         return cls("bigquery", {"BQ_PROJECT": project, "BQ_LOCATION": location})
 
 
+def dataset_paths(exports_dir: Path = EXPORTS_DIR) -> list[Path]:
+    """The tree's dataset files (datasets/<schema>/<table>.yaml)."""
+    return sorted(Path(exports_dir).glob("datasets/*/*.yaml"))
+
+
 def read_tree(exports_dir: Path = EXPORTS_DIR) -> dict[str, dict]:
     """Every YAML file of the export tree, by its path relative to the tree."""
     tree = {

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from growth_analytics.dashboards.bundle import EXPORTS_DIR
+from growth_analytics.dashboards.bundle import EXPORTS_DIR, dataset_paths
 from growth_analytics.dashboards.normalize import to_yaml
 from growth_analytics.semantic import MetricDefinition
 
@@ -36,10 +36,6 @@ def label(metric_name: str) -> str:
     words = GRAIN_AFFIXES.sub("", metric_name).split("_")
     text = " ".join(ACRONYMS.get(word, word) for word in words)
     return text[0].upper() + text[1:]
-
-
-def dataset_paths(exports_dir: Path = EXPORTS_DIR) -> list[Path]:
-    return sorted((exports_dir / "datasets").glob("*/*.yaml"))
 
 
 def expected_metrics(definitions: list[MetricDefinition], table: str) -> list[dict]:
