@@ -3,7 +3,8 @@
 growth-analytics run        the daily pipeline for cron: `sqlmesh run` under the run lock
                             (the first time, when production does not exist yet, `sqlmesh plan`)
 growth-analytics plan       `sqlmesh plan --auto-apply --no-prompts` under the run lock
-growth-analytics restate    re-run event-time models for a date range (very late events)
+growth-analytics restate    re-read a date range's landing files and recompute its tables
+                            (re-delivered files, very late events)
 growth-analytics publish    copy the dashboards' tables into the serving file, under the run lock
                             (run, prod plan and restate do it after each success)
 growth-analytics summary    print what the warehouse holds
@@ -28,8 +29,10 @@ from growth_analytics.runlock import EXIT_LOCKED, RunLocked, exclusive_run
 from growth_analytics.serving import PublishError
 from growth_analytics.settings import Settings, SettingsError
 
-# Restating the earliest event-time model re-runs everything downstream of it too.
-RESTATE_MODELS = ("analytics.fct_events",)
+# Restating staging re-reads the landing files of the range (a file re-delivered into a day that
+# already ran, say) and re-runs everything downstream of it for the range too: the event-time
+# models from the range's first day, whatever landed in it.
+RESTATE_MODELS = ("staging.stg_events_classified",)
 # The warehouse was updated but the serving file could not be; the old one is still served.
 EXIT_PUBLISH_FAILED = 3
 
@@ -177,9 +180,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     plan.set_defaults(func=cmd_plan)
 
-    restate = sub.add_parser("restate", help="re-run event-time models for a date range")
-    restate.add_argument("--start", required=True, help="first event date to recompute")
-    restate.add_argument("--end", required=True, help="last event date to recompute")
+    restate = sub.add_parser(
+        "restate", help="re-read a date range's landing files and recompute its tables"
+    )
+    restate.add_argument("--start", required=True, help="first landing and event date to recompute")
+    restate.add_argument("--end", required=True, help="last landing and event date to recompute")
     restate.set_defaults(func=cmd_restate)
 
     publish = sub.add_parser(

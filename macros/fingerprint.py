@@ -17,3 +17,39 @@ def fingerprint(evaluator, *columns: exp.Expression) -> exp.Expression:
         text = f"CAST({column.sql(dialect='bigquery')} AS STRING)"
         pieces.append(f"IFNULL(CONCAT(CAST(LENGTH({text}) AS STRING), ':', {text}), '~')")
     return exp.maybe_parse(f"TO_HEX(MD5(CONCAT({', '.join(pieces)})))", dialect="bigquery")
+
+
+@macro()
+def event_id(evaluator, *columns: exp.Expression) -> exp.Expression:
+    """An event's fingerprint from its eight normalised fields, in contract order (event_time,
+    user_id, event_type, transaction_category, miles_amount, platform, utm_source, country): two
+    records are the same event exactly when their fingerprints are equal."""
+    if len(columns) != 8:
+        raise ValueError(f"@event_id takes the eight contract fields, got {len(columns)}")
+    first, *rest = columns
+    time_text = exp.maybe_parse(
+        f"FORMAT_DATETIME('%F %H:%M:%E6S', {first.sql(dialect='bigquery')})", dialect="bigquery"
+    )
+    return fingerprint(evaluator, time_text, *rest)
+
+
+# The order of a user's events that share one instant: by their other fields, in contract order.
+# A definition choice (any fixed order would do) that needs no hashing in the hot path.
+TIE_BREAK_COLUMNS = (
+    "event_type",
+    "transaction_category",
+    "miles_amount",
+    "platform",
+    "utm_source",
+    "country",
+)
+
+
+@macro()
+def in_event_order(evaluator, table: exp.Expression | None = None) -> list[exp.Expression]:
+    """event_time, then the tie-break columns: ORDER BY @in_event_order(alias)."""
+    prefix = f"{table.sql(dialect='bigquery')}." if table is not None else ""
+    return [
+        exp.column(name, table=prefix.rstrip(".") or None)
+        for name in ("event_time", *TIE_BREAK_COLUMNS)
+    ]

@@ -1,5 +1,10 @@
-/* Where every raw row went, per landing day and file: raw = staged + duplicates + rejected is an
-   audit, so a row lost or invented between layers fails the run. Also counts late arrivals. */
+/* Where every line of every landing file went, per landing day and file: records (raw_rows) =
+   staged + duplicates + rejected, and the day's lines (landed_lines) hold the header, the blank
+   lines and the records' lines, both audited here (raw_rows_accounted_for). That the pieces
+   cover each file's own line count (file_lines, counted by the engine apart from the pieces) is
+   audited in staging.stg_events_classified (pieces_cover_their_files): for a partitioned file
+   landed_lines = file_lines; an unpartitioned file spreads its lines over the days its rows
+   land on. A path that was skipped has a row too, with the reason. Also counts late arrivals. */
 MODEL (
     name analytics.ingestion_accounting,
     kind INCREMENTAL_BY_TIME_RANGE (
@@ -14,92 +19,29 @@ MODEL (
     )
 );
 
-WITH raw_rows AS (
-    SELECT
-        landed_date,
-        source_file,
-        COUNT(*) AS raw_rows
-    FROM raw.landed_events
-    WHERE
-        landed_date BETWEEN @start_ds AND @end_ds
-    GROUP BY
-        landed_date,
-        source_file
-), staged_rows AS (
-    SELECT
-        landed_date,
-        source_file,
-        COUNT(*) AS staged_rows,
-        SUM(IF(lateness_days > 0, 1, 0)) AS late_rows,
-        SUM(IF(is_late_beyond_window, 1, 0)) AS late_beyond_window_rows
-    FROM staging.stg_user_events
-    WHERE
-        landed_date BETWEEN @start_ds AND @end_ds
-    GROUP BY
-        landed_date,
-        source_file
-), duplicate_rows AS (
-    SELECT
-        landed_date,
-        source_file,
-        COUNT(*) AS duplicate_rows
-    FROM staging.stg_events_classified
-    WHERE
-        landed_date BETWEEN @start_ds AND @end_ds AND status = 'duplicate'
-    GROUP BY
-        landed_date,
-        source_file
-), rejected_rows AS (
-    SELECT
-        landed_date,
-        source_file,
-        COUNT(*) AS rejected_rows
-    FROM analytics.rejected_events
-    WHERE
-        landed_date BETWEEN @start_ds AND @end_ds
-    GROUP BY
-        landed_date,
-        source_file
-), file_days AS (
-    SELECT
-        landed_date,
-        source_file
-    FROM raw_rows
-    UNION DISTINCT
-    SELECT
-        landed_date,
-        source_file
-    FROM staged_rows
-    UNION DISTINCT
-    SELECT
-        landed_date,
-        source_file
-    FROM duplicate_rows
-    UNION DISTINCT
-    SELECT
-        landed_date,
-        source_file
-    FROM rejected_rows
-)
 SELECT
-    file_days.landed_date, /* Day the file's rows landed. */
-    file_days.source_file, /* Landing file, relative to the landing folder. */
-    IFNULL(raw_rows.raw_rows, 0) AS raw_rows, /* Lines read from the file (raw.landed_events). */
-    IFNULL(staged_rows.staged_rows, 0) AS staged_rows, /* Rows staged as valid events (staging.stg_user_events). */
-    IFNULL(duplicate_rows.duplicate_rows, 0) AS duplicate_rows, /* Rows repeating an event already staged. */
-    IFNULL(rejected_rows.rejected_rows, 0) AS rejected_rows, /* Rows quarantined (analytics.rejected_events). */
-    IFNULL(staged_rows.late_rows, 0) AS late_rows, /* Staged rows whose event happened before the landing day. */
-    IFNULL(staged_rows.late_beyond_window_rows, 0) AS late_beyond_window_rows /* Staged rows too late for the daily run's reach-back: restate to reflect them. */
-FROM file_days
-LEFT JOIN raw_rows
-    ON file_days.landed_date = raw_rows.landed_date
-    AND file_days.source_file = raw_rows.source_file
-LEFT JOIN staged_rows
-    ON file_days.landed_date = staged_rows.landed_date
-    AND file_days.source_file = staged_rows.source_file
-LEFT JOIN duplicate_rows
-    ON file_days.landed_date = duplicate_rows.landed_date
-    AND file_days.source_file = duplicate_rows.source_file
-LEFT JOIN rejected_rows
-    ON file_days.landed_date = rejected_rows.landed_date
-    AND file_days.source_file = rejected_rows.source_file
+    landed_date, /* Day the file's pieces landed. */
+    source_file, /* Landing file, relative to the landing folder. */
+    MAX(file_lines) AS file_lines, /* Physical lines (Parquet: rows) in the whole file, counted by the engine on their own. */
+    SUM(line_count) AS landed_lines, /* Of those, the lines that landed this day (all of them for a partitioned file). */
+    SUM(IF(status = 'header', line_count, 0)) AS header_lines, /* The header line. */
+    SUM(IF(status = 'blank', line_count, 0)) AS blank_lines, /* Blank lines (not rows). */
+    SUM(IF(status IN ('valid', 'duplicate', 'rejected'), 1, 0)) AS raw_rows, /* Records read from the file (a record may span lines). */
+    SUM(IF(status = 'valid', 1, 0)) AS staged_rows, /* Records staged as valid events (staging.stg_user_events). */
+    SUM(IF(status = 'duplicate', 1, 0)) AS duplicate_rows, /* Records repeating an event already staged. */
+    SUM(IF(status = 'rejected', 1, 0)) AS rejected_rows, /* Records quarantined (analytics.rejected_events). */
+    SUM(IF(status = 'valid' AND event_date < landed_date, 1, 0)) AS late_rows, /* Staged records whose event happened before the landing day. */
+    SUM(
+        IF(
+            status = 'valid' AND DATE_DIFF(landed_date, event_date, DAY) > @late_arrival_days,
+            1,
+            0
+        )
+    ) AS late_beyond_window_rows, /* Staged records too late for the daily run's reach-back: restate to reflect them. */
+    MAX(IF(status = 'skipped', reject_reason, NULL)) AS skipped_reason /* Why the path was not read (hidden_or_marker, broken_link, not_a_file); NULL for a file that was read. */
+FROM staging.stg_events_classified
+WHERE
+    landed_date BETWEEN @start_ds AND @end_ds
+GROUP BY
+    landed_date,
+    source_file

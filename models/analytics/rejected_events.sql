@@ -18,9 +18,11 @@ MODEL (
                 'invalid_utf8',
                 'invalid_header',
                 'missing_header',
+                'control_characters',
                 'missing_event_time',
                 'unparseable_event_time',
                 'future_event_time',
+                'before_start',
                 'missing_user_id',
                 'unknown_event_type',
                 'invalid_platform',
@@ -38,7 +40,7 @@ MODEL (
 SELECT
     landed_date, /* Day the row landed. */
     source_file, /* Landing file, relative to the landing folder. */
-    source_line, /* 1-based line (Parquet: row) in the file. */
+    source_line, /* 1-based first line (Parquet: row) of the record in the file. */
     reject_reason, /* Why it was rejected: the first failing check (README, "Reason codes"). */
     event_time_text AS event_time, /* event_time as landed. */
     user_id, /* user_id as landed (trimmed). */

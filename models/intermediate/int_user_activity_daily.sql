@@ -5,7 +5,8 @@ MODEL (
     name intermediate.int_user_activity_daily,
     kind INCREMENTAL_BY_TIME_RANGE (
         time_column activity_date,
-        lookback @late_arrival_days
+        lookback @late_arrival_days,
+        batch_size 31
     ),
     grain (user_id, activity_date),
     cron '@daily',
@@ -20,7 +21,6 @@ MODEL (
         forall(
             criteria := (
                 events = miles_earned_events + miles_redeemed_events + reward_search_events + share_events + like_events,
-                platform_count = IF(used_ios, 1, 0) + IF(used_android, 1, 0) + IF(used_web, 1, 0),
                 platform_count BETWEEN 1 AND 3,
                 sessions_started <= events,
                 first_event_time <= last_event_time
@@ -31,40 +31,21 @@ MODEL (
 
 WITH events AS (
     SELECT
-        event_id,
         event_time,
         event_date,
         user_id,
         event_type,
-        miles_earned,
-        miles_redeemed,
+        transaction_category,
+        miles_amount,
+        IF(event_type = 'miles_earned', miles_amount, 0) AS miles_earned,
+        IF(event_type = 'miles_redeemed', miles_amount, 0) AS miles_redeemed,
         platform,
         utm_source,
         country,
         is_session_start
-    FROM analytics.fct_events
+    FROM intermediate.int_events
     WHERE
         event_date BETWEEN @start_ds AND @end_ds
-), first_events AS (
-    /* A row number, not ARRAY_AGG: BigQuery's ARRAY_AGG fails on NULL elements (utm_source, country). */
-    SELECT
-        user_id,
-        event_date,
-        platform AS first_platform,
-        utm_source AS first_utm_source,
-        country AS first_country
-    FROM (
-        SELECT
-            user_id,
-            event_date,
-            platform,
-            utm_source,
-            country,
-            ROW_NUMBER() OVER (PARTITION BY user_id, event_date ORDER BY event_time, event_id) AS event_rank
-        FROM events
-    ) AS ranked
-    WHERE
-        event_rank = 1
 ), daily AS (
     /* SUM(IF(...)) rather than COUNTIF: sqlglot turns COUNTIF into DuckDB's COUNT_IF, which differs
      from BigQuery on all-NULL input. */
@@ -83,13 +64,38 @@ WITH events AS (
         LOGICAL_OR(platform = 'ios') AS used_ios,
         LOGICAL_OR(platform = 'android') AS used_android,
         LOGICAL_OR(platform = 'web') AS used_web,
-        COUNT(DISTINCT platform) AS platform_count,
         MIN(event_time) AS first_event_time,
         MAX(event_time) AS last_event_time
     FROM events
     GROUP BY
         user_id,
         event_date
+), first_events AS (
+    /* The day's first event: only the events at the day's first time are ranked, among
+       themselves (@in_event_order breaks ties); a row number, not ARRAY_AGG: BigQuery's
+       ARRAY_AGG fails on NULL elements (utm_source, country). */
+    SELECT
+        user_id,
+        event_date,
+        platform AS first_platform,
+        utm_source AS first_utm_source,
+        country AS first_country
+    FROM (
+        SELECT
+            events.user_id,
+            events.event_date,
+            events.platform,
+            events.utm_source,
+            events.country,
+            ROW_NUMBER() OVER (PARTITION BY events.user_id, events.event_date ORDER BY @in_event_order(events)) AS event_rank
+        FROM events
+        INNER JOIN daily
+            ON events.user_id = daily.user_id
+            AND events.event_date = daily.activity_date
+            AND events.event_time = daily.first_event_time
+    ) AS ranked
+    WHERE
+        event_rank = 1
 )
 SELECT
     daily.activity_date, /* The day (UTC). */
@@ -107,7 +113,7 @@ SELECT
     daily.used_ios, /* At least one event on ios. */
     daily.used_android, /* At least one event on android. */
     daily.used_web, /* At least one event on web. */
-    daily.platform_count, /* Distinct platforms used that day (1-3). */
+    IF(daily.used_ios, 1, 0) + IF(daily.used_android, 1, 0) + IF(daily.used_web, 1, 0) AS platform_count, /* Distinct platforms used that day (1-3). */
     daily.first_event_time, /* The day's first event. */
     daily.last_event_time, /* The day's last event. */
     first_events.first_platform, /* Platform of the day's first event. */

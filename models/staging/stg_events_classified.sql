@@ -1,25 +1,42 @@
-/* Every raw row exactly once, typed and normalised, with its fate: `valid` (staged), `duplicate`
-   (an earlier row had the same event_id) or `rejected` (with the first failing reason code).
-   Keyed on the landing date like the raw layer. Duplicates are looked for within the interval and
-   among rows staged before it, restricted to the event dates the interval brings, so a run costs
-   in proportion to its own data. Reason codes and their order are listed in README.md. On
-   BigQuery it is partitioned by landing date and clustered by event_id, the duplicate look-up's key. */
+/* Every piece of every landing file exactly once, typed and normalised, with its fate: `valid`
+   (staged), `duplicate` (an earlier record was the same event), `rejected` (with the first
+   failing reason code), or `header`, `blank` and `skipped` for a file's header line, its blank
+   lines and the paths skipped (listed, never silently ignored). The pieces cover their files:
+   each file's line_count adds up to its own line count (audited, against the files as the engine
+   counts them). Keyed on the landing date like the raw layer, which it reads straight from the
+   files (raw.landed_events is embedded).
+
+   Two records are the same event when their eight normalised fields are equal. Duplicates are
+   found by aggregation, not by ranking every row: the interval's valid records are grouped on the
+   eight fields, and only groups of two or more are ranked (first by landing day, file and line);
+   then the records staged before the interval for the same event dates are joined on the fields.
+   So memory follows the interval and its few repeated events, and a daily run costs in
+   proportion to its own data. Reason codes and their order are listed in README.md.
+
+   The table keeps events typed only: the text of event_time and miles_amount, and the whole line,
+   only for rejected rows (NULL otherwise, which costs nothing); fingerprints (event_id) are not
+   stored but derived where they are shown (staging.stg_user_events, analytics.fct_events). On
+   BigQuery it is partitioned by landing date and clustered by event date, the duplicate
+   look-up's filter. */
 MODEL (
     name staging.stg_events_classified,
     kind INCREMENTAL_BY_TIME_RANGE (
-        time_column landed_date
+        time_column landed_date,
+        batch_size 31
     ),
     grain (source_file, source_line),
     cron '@daily',
     partitioned_by landed_date,
-    clustered_by event_id,
+    clustered_by (event_date, user_id),
     columns (
         landed_date DATE,
         source_file STRING,
         source_line INT64,
+        line_count INT64,
+        file_lines INT64,
+        file_lines_elsewhere INT64,
         status STRING,
         reject_reason STRING,
-        event_id STRING,
         event_time DATETIME,
         event_date DATE,
         user_id STRING,
@@ -29,84 +46,133 @@ MODEL (
         platform STRING,
         utm_source STRING,
         country STRING,
-        lateness_days INT64,
-        is_late_beyond_window BOOL,
         event_time_text STRING,
         miles_text STRING,
         raw_line STRING
     ),
     audits (
-        not_null(columns := (landed_date, source_file, source_line, status)),
+        not_null(columns := (landed_date, source_file, line_count, file_lines, status)),
         unique_combination_of_columns(columns := (source_file, source_line)),
-        accepted_values(column := status, is_in := ('valid', 'duplicate', 'rejected')),
+        accepted_values(
+            column := status,
+            is_in := ('valid', 'duplicate', 'rejected', 'header', 'blank', 'skipped')
+        ),
         forall(
             criteria := (
                 (
-                    status = 'rejected'
+                    status IN ('rejected', 'skipped')
                 ) = (
                     NOT reject_reason IS NULL
                 ),
-                status = 'rejected'
+                NOT status IN ('valid', 'duplicate')
                 OR (
-                    NOT event_id IS NULL AND NOT event_time IS NULL AND lateness_days >= 0
+                    NOT event_time IS NULL AND event_date <= landed_date
+                ),
+                status <> 'valid'
+                OR (
+                    NOT user_id IS NULL
+                    AND event_type IN ('miles_earned', 'miles_redeemed', 'reward_search', 'share', 'like')
+                    AND platform IN ('ios', 'android', 'web')
+                    AND (
+                        event_type IN ('miles_earned', 'miles_redeemed')
+                    ) = (
+                        NOT miles_amount IS NULL
+                    )
+                    AND IFNULL(miles_amount, 0) >= 0
+                ),
+                (
+                    status = 'skipped'
+                ) = (
+                    source_line IS NULL
                 )
             )
-        )
+        ),
+        pieces_cover_their_files
     )
 );
 
 WITH landed AS (
+    /* The reader has trimmed every value and turned empty ones into NULL. */
     SELECT
         landed_date,
         source_file,
         source_line,
+        line_count,
+        file_lines,
+        file_lines_elsewhere,
+        piece,
         parse_error,
         raw_line,
-        TRIM(event_time) AS event_time_text,
-        TRIM(user_id) AS user_id,
-        LOWER(TRIM(event_type)) AS event_type,
-        TRIM(transaction_category) AS transaction_category,
-        TRIM(miles_amount) AS miles_text,
-        LOWER(TRIM(platform)) AS platform,
-        TRIM(utm_source) AS utm_source,
-        UPPER(TRIM(country)) AS country
+        event_time AS event_time_text,
+        user_id,
+        LOWER(event_type) AS event_type,
+        transaction_category,
+        miles_amount AS miles_text,
+        LOWER(platform) AS platform,
+        utm_source,
+        UPPER(country) AS country
     FROM raw.landed_events
     WHERE
         landed_date BETWEEN @start_ds AND @end_ds
 ), parsed AS (
     /* The contract's timestamps carry no zone and mean UTC. A trailing Z or +00:00 is accepted;
        any other offset is refused (DuckDB's cast silently drops offsets), and so are hours past 23
-       (DuckDB reads 24:00:00 as the next midnight, BigQuery refuses it). */
+       (DuckDB reads 24:00:00 as the next midnight, BigQuery refuses it). Fractions beyond the
+       microsecond (pandas writes nanoseconds) are cut to it, DATETIME's resolution on both engines.
+       The plain form is cast as it is; only the others are rewritten first (a third of the cost). */
     SELECT
         *,
         CASE
             WHEN REGEXP_CONTAINS(
                 event_time_text,
-                '^\\d{4}-\\d{2}-\\d{2}[ T]([01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d(\\.\\d{1,6})?(Z|[+]00:?00)?$'
+                '^\\d{4}-\\d{2}-\\d{2} ([01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d(\\.\\d{1,6})?$'
             )
-            THEN SAFE_CAST(REGEXP_REPLACE(REPLACE(event_time_text, 'T', ' '), '(Z|[+]00:?00)$', '') AS DATETIME)
+            THEN SAFE_CAST(event_time_text AS DATETIME)
+            WHEN REGEXP_CONTAINS(
+                event_time_text,
+                '^\\d{4}-\\d{2}-\\d{2}[ T]([01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d(\\.\\d{1,9})?(Z|[+]00:?00)?$'
+            )
+            THEN SAFE_CAST(REGEXP_REPLACE(
+                REGEXP_REPLACE(REPLACE(event_time_text, 'T', ' '), '(Z|[+]00:?00)$', ''),
+                '(\\.\\d{6})\\d+$',
+                '\\1'
+            ) AS DATETIME)
         END AS event_time,
-        REGEXP_CONTAINS(miles_text, '^-(\\d+\\.?\\d*|\\.\\d+)$') AS is_miles_negative,
-        REGEXP_CONTAINS(miles_text, '^[+]?(\\d+\\.?\\d*|\\.\\d+)$') AS is_miles_numeric,
-        REGEXP_CONTAINS(miles_text, '^[+]?(\\d+\\.?0*|\\.0+)$') AS is_miles_whole, /* Miles are whole numbers; files often write them as floats ("516.0"). */
         CASE
             WHEN REGEXP_CONTAINS(miles_text, '^[+]?(0*\\d{1,15}\\.?0*|\\.0+)$')
             THEN CAST(SAFE_CAST(miles_text AS FLOAT64) AS INT64)
-        END AS miles_amount, /* Up to 15 significant digits: exact through FLOAT64 on both engines. */
+        END AS miles_amount, /* Miles are whole numbers (files often write them as floats, "516.0") of up to 15 digits,
+           exact through FLOAT64 on both engines. */
         event_type IN ('miles_earned', 'miles_redeemed') AS is_miles_event
     FROM landed
 ), validated AS (
     SELECT
         *,
         CASE
+            WHEN piece <> 'record'
+            THEN parse_error
             WHEN NOT parse_error IS NULL
             THEN parse_error
+            WHEN REGEXP_CONTAINS(
+                CONCAT(
+                    IFNULL(user_id, ''),
+                    IFNULL(transaction_category, ''),
+                    IFNULL(utm_source, ''),
+                    IFNULL(country, '')
+                ),
+                '[^\\P{Cc}\\t\\n\\r]'
+            )
+            THEN 'control_characters' /* Unicode controls (C0, DEL, C1) but tab and line breaks; a
+               \x00 escape in the pattern would say it too, but the BigQuery emulator the tests
+               use (local-bigquery 0.4.0) turns it into a NUL that ends its SQL text. */
             WHEN event_time_text IS NULL
             THEN 'missing_event_time'
             WHEN event_time IS NULL
             THEN 'unparseable_event_time'
             WHEN DATE(event_time) > landed_date
             THEN 'future_event_time'
+            WHEN DATE(event_time) < CAST(@first_date AS DATE)
+            THEN 'before_start'
             WHEN user_id IS NULL
             THEN 'missing_user_id'
             WHEN event_type IS NULL
@@ -114,91 +180,185 @@ WITH landed AS (
             THEN 'unknown_event_type'
             WHEN platform IS NULL OR NOT platform IN ('ios', 'android', 'web')
             THEN 'invalid_platform'
+            WHEN is_miles_event AND NOT miles_amount IS NULL
+            THEN NULL
             WHEN is_miles_event AND miles_text IS NULL
             THEN 'missing_miles'
-            WHEN is_miles_event AND is_miles_negative
+            WHEN is_miles_event AND REGEXP_CONTAINS(miles_text, '^-(\\d+\\.?\\d*|\\.\\d+)$')
             THEN 'negative_miles'
-            WHEN is_miles_event AND NOT is_miles_numeric
+            WHEN is_miles_event
+            AND NOT REGEXP_CONTAINS(miles_text, '^[+]?(\\d+\\.?\\d*|\\.\\d+)$')
             THEN 'non_numeric_miles'
-            WHEN is_miles_event AND NOT is_miles_whole
+            WHEN is_miles_event AND NOT REGEXP_CONTAINS(miles_text, '^[+]?(\\d+\\.?0*|\\.0+)$')
             THEN 'fractional_miles'
-            WHEN is_miles_event AND miles_amount IS NULL
+            WHEN is_miles_event
             THEN 'miles_out_of_range'
-            WHEN NOT is_miles_event AND NOT miles_text IS NULL
+            WHEN NOT miles_text IS NULL
             THEN 'miles_on_non_miles_event'
-        END AS reject_reason
+        END AS reject_reason,
+        DATE(event_time) AS event_date
     FROM parsed
-), identified AS (
+), events AS (
+    /* The interval's valid records, with a key that is never NULL for each nullable field: the
+       reader turns empty values into NULL, so '' (and -1 for miles) stands for a missing value. */
     SELECT
-        *,
-        DATE(event_time) AS event_date,
-        @fingerprint(
-            FORMAT_DATETIME('%F %H:%M:%E6S', event_time),
-            user_id,
-            event_type,
-            transaction_category,
-            miles_amount,
-            platform,
-            utm_source,
-            country
-        ) AS event_id
+        landed_date,
+        source_file,
+        source_line,
+        event_time,
+        event_date,
+        user_id,
+        event_type,
+        IFNULL(transaction_category, '') AS category_key,
+        IFNULL(miles_amount, -1) AS miles_key,
+        platform,
+        IFNULL(utm_source, '') AS utm_source_key,
+        IFNULL(country, '') AS country_key
     FROM validated
+    WHERE
+        piece = 'record' AND reject_reason IS NULL
+), repeated AS (
+    /* Events the interval holds more than once. */
+    SELECT
+        event_time,
+        user_id,
+        event_type,
+        category_key,
+        miles_key,
+        platform,
+        utm_source_key,
+        country_key
+    FROM events
+    GROUP BY
+        event_time,
+        user_id,
+        event_type,
+        category_key,
+        miles_key,
+        platform,
+        utm_source_key,
+        country_key
+    HAVING
+        COUNT(*) > 1
+), later_copies AS (
+    /* Of each repeated event, every record but the first (by landing day, file, line). */
+    SELECT
+        source_file,
+        source_line
+    FROM (
+        SELECT
+            events.source_file,
+            events.source_line,
+            ROW_NUMBER() OVER (
+                PARTITION BY events.event_time, events.user_id, events.event_type, events.category_key, events.miles_key, events.platform, events.utm_source_key, events.country_key
+                ORDER BY events.landed_date, events.source_file, events.source_line
+            ) AS occurrence
+        FROM events
+        INNER JOIN repeated
+            ON events.event_time = repeated.event_time
+            AND events.user_id = repeated.user_id
+            AND events.event_type = repeated.event_type
+            AND events.category_key = repeated.category_key
+            AND events.miles_key = repeated.miles_key
+            AND events.platform = repeated.platform
+            AND events.utm_source_key = repeated.utm_source_key
+            AND events.country_key = repeated.country_key
+    ) AS ranked
+    WHERE
+        occurrence > 1
 ), batch_event_dates AS (
     SELECT DISTINCT
         event_date
-    FROM identified
-    WHERE
-        reject_reason IS NULL
+    FROM events
 ), staged_before AS (
-    /* Self-reference: an event already valid on another landing day. In daily runs that is an
+    /* Self-reference: events already valid on another landing day. In daily runs that is an
        earlier day, so the first occurrence wins across runs as within one; when a past day is
        restated and a later day already holds the event, the later copy keeps it, so an event is
-       never valid twice. */
+       never valid twice. An event lands on or after its own day, hence the bound on landed_date. */
     SELECT DISTINCT
-        previous.event_id
+        previous.event_time,
+        previous.user_id,
+        previous.event_type,
+        IFNULL(previous.transaction_category, '') AS category_key,
+        IFNULL(previous.miles_amount, -1) AS miles_key,
+        previous.platform,
+        IFNULL(previous.utm_source, '') AS utm_source_key,
+        IFNULL(previous.country, '') AS country_key
     FROM staging.stg_events_classified AS previous
     INNER JOIN batch_event_dates
         ON previous.event_date = batch_event_dates.event_date
     WHERE
         NOT previous.landed_date BETWEEN @start_ds AND @end_ds
+        AND previous.landed_date >= (
+            SELECT
+                MIN(event_date)
+            FROM batch_event_dates
+        )
         AND previous.status = 'valid'
-), ranked AS (
+), already_staged AS (
     SELECT
-        identified.*,
-        ROW_NUMBER() OVER (
-            PARTITION BY identified.reject_reason IS NULL, identified.event_id
-            ORDER BY identified.landed_date, identified.source_file, identified.source_line
-        ) AS occurrence,
-        NOT staged_before.event_id IS NULL AS is_staged_before
-    FROM identified
-    LEFT JOIN staged_before
-        ON identified.event_id = staged_before.event_id
+        events.source_file,
+        events.source_line
+    FROM events
+    INNER JOIN staged_before
+        ON events.event_time = staged_before.event_time
+        AND events.user_id = staged_before.user_id
+        AND events.event_type = staged_before.event_type
+        AND events.category_key = staged_before.category_key
+        AND events.miles_key = staged_before.miles_key
+        AND events.platform = staged_before.platform
+        AND events.utm_source_key = staged_before.utm_source_key
+        AND events.country_key = staged_before.country_key
+), duplicates AS (
+    SELECT
+        source_file,
+        source_line
+    FROM later_copies
+    UNION DISTINCT
+    SELECT
+        source_file,
+        source_line
+    FROM already_staged
+), classified AS (
+    SELECT
+        *,
+        CASE
+            WHEN piece <> 'record'
+            THEN piece
+            WHEN NOT reject_reason IS NULL
+            THEN 'rejected'
+            WHEN EXISTS(
+                SELECT
+                    1
+                FROM duplicates
+                WHERE
+                    duplicates.source_file = validated.source_file
+                    AND duplicates.source_line = validated.source_line
+            )
+            THEN 'duplicate'
+            ELSE 'valid'
+        END AS status
+    FROM validated
 )
 SELECT
-    landed_date, /* Day the row landed (see raw.landed_events). */
+    landed_date, /* Day the piece landed (see raw.landed_events). */
     source_file, /* Landing file, relative to the landing folder. */
-    source_line, /* 1-based line (Parquet: row) in the file. */
-    CASE
-        WHEN NOT reject_reason IS NULL
-        THEN 'rejected'
-        WHEN occurrence > 1 OR is_staged_before
-        THEN 'duplicate'
-        ELSE 'valid'
-    END AS status, /* valid, duplicate or rejected. */
-    reject_reason, /* First failing check for a rejected row (README lists them); NULL otherwise. */
-    CASE WHEN reject_reason IS NULL THEN event_id END AS event_id, /* Fingerprint of the normalised event; a duplicate shares its original's. */
-    event_time, /* Parsed event time, UTC (DATETIME: the contract's times carry no zone). */
-    event_date, /* Date of event_time. */
-    user_id, /* Trimmed. */
+    source_line, /* 1-based first line (Parquet: row) in the file; NULL for a skipped path. */
+    line_count, /* Physical lines the piece spans. */
+    file_lines, /* Physical lines (Parquet: rows) of the whole file, counted on their own. */
+    file_lines_elsewhere, /* Lines of the file that landed on days outside this piece's run (unpartitioned files). */
+    status, /* valid, duplicate, rejected, header, blank or skipped. */
+    reject_reason, /* First failing check for a rejected row, or why a path was skipped (README lists them); NULL otherwise. */
+    IF(status IN ('valid', 'duplicate', 'rejected'), event_time, NULL) AS event_time, /* Parsed event time, UTC (DATETIME: the contract's times carry no zone). */
+    IF(status IN ('valid', 'duplicate', 'rejected'), event_date, NULL) AS event_date, /* Date of event_time. */
+    user_id, /* As landed, without surrounding spaces (the reader trims fields). */
     event_type, /* Lower-cased. */
-    transaction_category, /* Trimmed. */
-    miles_amount, /* Whole miles; NULL on non-miles events. */
+    transaction_category, /* As landed, trimmed. */
+    IF(status IN ('valid', 'duplicate'), miles_amount, NULL) AS miles_amount, /* Whole miles; NULL on non-miles events. */
     platform, /* ios, android or web, lower-cased. */
-    utm_source, /* Trimmed. */
+    utm_source, /* As landed, trimmed. */
     country, /* Upper-cased. */
-    DATE_DIFF(landed_date, event_date, DAY) AS lateness_days, /* Days between the event and its landing. */
-    DATE_DIFF(landed_date, event_date, DAY) > @late_arrival_days AS is_late_beyond_window, /* Landed too late for the next daily run to pick up: needs a restatement. */
-    event_time_text, /* The event_time text as landed. */
-    miles_text, /* The miles_amount text as landed. */
-    raw_line /* The whole line, when it could not be split into fields. */
-FROM ranked
+    IF(status = 'rejected', event_time_text, NULL) AS event_time_text, /* The event_time text as landed, for a rejected row. */
+    IF(status = 'rejected', miles_text, NULL) AS miles_text, /* The miles_amount text as landed, for a rejected row. */
+    raw_line /* The whole record, when it could not be split into fields. */
+FROM classified

@@ -1,43 +1,28 @@
-/* Valid, deduplicated events: typed, normalised, one row per event_id. Keyed on the landing date;
-   models keyed on event time (analytics.fct_events) read it by event_date and reach back
-   @late_arrival_days days for late arrivals. */
+/* Valid, deduplicated events: typed, normalised, one row per event_id. A view of
+   staging.stg_events_classified's valid rows, so the events are stored once; event_id, the
+   fingerprint, is derived here rather than stored. Models keyed on event time read it by
+   event_date, with landed_date >= the first event date read (an event lands on or after its own
+   day), which lets BigQuery prune the landing-day partitions. */
 MODEL (
     name staging.stg_user_events,
-    kind INCREMENTAL_BY_TIME_RANGE (
-        time_column landed_date
-    ),
+    kind VIEW,
     grain event_id,
-    cron '@daily',
-    partitioned_by landed_date,
-    clustered_by user_id,
     audits (
-        unique_values(columns := (
-            event_id
-        )),
-        not_null(
-            columns := (event_id, event_time, event_date, user_id, event_type, platform, landed_date)
-        ),
-        accepted_values(
-            column := event_type,
-            is_in := ('miles_earned', 'miles_redeemed', 'reward_search', 'share', 'like')
-        ),
-        accepted_values(column := platform, is_in := ('ios', 'android', 'web')),
-        accepted_range(column := miles_amount, min_v := 0),
-        forall(
-            criteria := (
-                (
-                    event_type IN ('miles_earned', 'miles_redeemed')
-                ) = (
-                    NOT miles_amount IS NULL
-                ),
-                event_date <= landed_date
-            )
-        )
+        accepted_range(column := lateness_days, min_v := 0)
     )
 );
 
 SELECT
-    event_id, /* Fingerprint of the normalised event (all eight fields). */
+    @event_id(
+        event_time,
+        user_id,
+        event_type,
+        transaction_category,
+        miles_amount,
+        platform,
+        utm_source,
+        country
+    ) AS event_id, /* Fingerprint of the normalised event (all eight fields). */
     event_time, /* When the event happened, UTC. */
     event_date, /* Date of event_time. */
     user_id, /* The user. */
@@ -48,10 +33,10 @@ SELECT
     utm_source, /* Acquisition source sent with the event. */
     country, /* Country code sent with the event, upper-cased. */
     landed_date, /* Day the event's file landed. */
-    lateness_days, /* landed_date minus event_date. */
-    is_late_beyond_window, /* Arrived more than @late_arrival_days days late: reflected only after a restatement. */
+    DATE_DIFF(landed_date, event_date, DAY) AS lateness_days, /* landed_date minus event_date. */
+    DATE_DIFF(landed_date, event_date, DAY) > @late_arrival_days AS is_late_beyond_window, /* Arrived more than @late_arrival_days days late: reflected only after a restatement. */
     source_file, /* Landing file it came from. */
-    source_line /* Line in that file. */
+    source_line /* First line of the record in that file. */
 FROM staging.stg_events_classified
 WHERE
-    landed_date BETWEEN @start_ds AND @end_ds AND status = 'valid'
+    status = 'valid'

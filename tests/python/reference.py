@@ -10,6 +10,20 @@ from collections.abc import Iterable
 
 GRAINS = ("day", "week", "month")
 
+# README, "Event order": events at one instant are ordered by their other fields in contract
+# order, NULL first (BigQuery's ascending order, which the models keep on DuckDB too).
+EVENT_ORDER_TIE_BREAK = ", ".join(
+    f"{c} ASC NULLS FIRST"
+    for c in (
+        "event_type",
+        "transaction_category",
+        "miles_amount",
+        "platform",
+        "utm_source",
+        "country",
+    )
+)
+
 
 def period_of(day: dt.date, grain: str) -> dt.date:
     if grain == "day":
@@ -256,7 +270,8 @@ def check_growth_drivers(pipeline) -> None:
         user: {"utm_source": utm or "(none)", "country": country or "(none)", "platform": platform}
         for user, utm, country, platform in pipeline.query(
             "SELECT user_id, utm_source, country, platform FROM ("
-            " SELECT *, ROW_NUMBER() OVER (PARTITION BY user_id ORDER BY event_time, event_id) AS n"
+            " SELECT *, ROW_NUMBER() OVER (PARTITION BY user_id ORDER BY event_time,"
+            f" {EVENT_ORDER_TIE_BREAK}) AS n"
             " FROM analytics.fct_events) WHERE n = 1"
         )
     }

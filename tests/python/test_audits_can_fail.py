@@ -167,7 +167,7 @@ def test_a_corruption_fails_its_audit(broken_output, model, corruption, audit_na
 
 
 def test_audit_coverage():
-    """Every model is audited; every model with a grain audits its uniqueness; every
+    """Every model is audited; every table with a grain audits its uniqueness; every
     growth-accounting model audits both identities; and the project keeps more data checks than
     the old stack's 179 (counted as it counted them: one per column of a not-null test, one per
     rule of a forall)."""
@@ -179,9 +179,15 @@ def test_audit_coverage():
     models = Context(paths=str(PROJECT_ROOT)).models.values()
     checks = 0
     for model in models:
+        if model.kind.is_embedded:
+            # No table to audit: raw.landed_events is a subquery of stg_events_classified, which
+            # audits its pieces against the files (pieces_cover_their_files).
+            continue
         names = {name for name, _ in model.audits}
         assert names, f"{model.name} has no audits"
-        if model.grains:
+        # A view's rows are its source table's, whose own audit covers the grain
+        # (int_events for fct_events); an audit on the view would re-read all history every run.
+        if model.grains and not model.kind.is_view:
             assert names & {"unique_values", "unique_combination_of_columns"}, model.name
         if "growth_accounting" in model.name and "miles" not in model.name:
             assert {"growth_accounting_identities", "growth_accounting_chain"} <= names, model.name

@@ -98,6 +98,7 @@ BIGQUERY_FUNCTIONS = frozenset(
         "DateTrunc",
         "DatetimeDiff",
         "DatetimeSub",
+        "Exists",
         "GenerateDateArray",
         "Greatest",
         "If",
@@ -149,12 +150,21 @@ def duckdb_only(bigquery_sql: str, source: str = "") -> list[str]:
     return found
 
 
+# Rendered outside a run (no engine), @landed_pieces gives DuckDB's reading, a query('...') call;
+# on BigQuery it reads the table its load job filled (test_bigquery_emulator.py runs that form).
+ENGINE_SPECIFIC_READING = {"raw.landed_events": "function Anonymous"}
+
+
 def test_every_model_renders_to_sql_bigquery_runs(context):
     problems = []
     for model in sql_models(context):
         bigquery = model.render_query(start="2025-03-01", end="2025-03-31").sql(dialect="bigquery")
         source = (PROJECT_ROOT / model._path).read_text() if model._path else ""
-        problems += [f"{model.name}: {p}" for p in duckdb_only(bigquery, source)]
+        problems += [
+            f"{model.name}: {p}"
+            for p in duckdb_only(bigquery, source)
+            if ENGINE_SPECIFIC_READING.get(model.name) != p
+        ]
     assert not problems, "\n".join(problems)
 
 

@@ -21,11 +21,11 @@ from growth_analytics.landing import EVENT_COLUMNS
 START = dt.date(2025, 3, 1)
 DAYS = 12
 TABLES = {
-    "raw.landed_events": "source_file, source_line",
     "staging.stg_events_classified": "source_file, source_line",
     "analytics.rejected_events": "source_file, source_line",
     "analytics.ingestion_accounting": "landed_date, source_file",
     "analytics.fct_events": "event_id",
+    "intermediate.int_events": ", ".join(("user_id", *EVENT_COLUMNS)),
     "intermediate.int_user_activity_daily": "user_id, activity_date",
     "analytics.dim_users": "user_id",
     "intermediate.int_user_active_days": "user_id, activity_date",

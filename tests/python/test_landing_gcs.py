@@ -28,6 +28,7 @@ from google.auth.credentials import AnonymousCredentials
 from google.cloud import storage
 
 from growth_analytics import landing
+from growth_analytics.landing import sources
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = PROJECT_ROOT / "sample_data" / "landing"
@@ -125,7 +126,7 @@ def emulator(tmp_path_factory) -> Iterator[Emulator]:
 @pytest.fixture
 def gcs(emulator, monkeypatch) -> Emulator:
     """The reader's own client (landing.gcs_client) talks to the emulator, anonymously."""
-    monkeypatch.setenv(landing.STORAGE_EMULATOR_HOST, emulator.host)
+    monkeypatch.setenv(sources.STORAGE_EMULATOR_HOST, emulator.host)
     monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS", raising=False)
     return emulator
 
@@ -152,10 +153,8 @@ def parquet_bytes(table: pa.Table) -> bytes:
 
 
 def rows(landing_dir, start: str, end: str, first: str = "2025-03-05") -> pd.DataFrame:
-    frames = list(landing.landed_rows(landing_dir, D(start), D(end), D(first)))
-    if not frames:
-        return pd.DataFrame(columns=list(landing.RAW_COLUMNS))
-    return pd.concat(frames, ignore_index=True)
+    """Every piece of the interval (records, headers, blanks, skipped paths), by file and line."""
+    return landing.read_pieces(landing_dir, D(start), D(end), D(first)).to_pandas()
 
 
 def landing_layout(root: Path) -> Path:
@@ -248,28 +247,26 @@ def test_emulator_supports_what_the_reader_uses(gcs):
         assert b"".join(iter(lambda: stream.read(100_000), b"")) == data
 
 
-@pytest.mark.parametrize("read_bytes", [landing.READ_BYTES, 7], ids=["default_blocks", "7_bytes"])
 @pytest.mark.parametrize(
     ("start", "end"),
     [("2025-03-01", "2025-03-31"), ("2025-03-08", "2025-03-08"), ("2025-03-10", "2025-03-12")],
 )
-def test_gcs_reader_yields_the_rows_of_the_local_reader(
-    layout, monkeypatch, start, end, read_bytes
-):
+def test_gcs_reader_yields_the_rows_of_the_local_reader(layout, start, end):
     local, url = layout
     expected = rows(local, start, end)
-    monkeypatch.setattr(landing, "READ_BYTES", read_bytes)  # 7: lines across many blocks
     got = rows(url, start, end)
     pd.testing.assert_frame_equal(got, expected)
-    assert len(got) > 0
-    assert not got["source_file"].str.contains(r"(?:^|/)[._]|landing", regex=True).any()
+    assert (got["piece"] == "record").any()
+    read = got[got["piece"] != "skipped"]
+    assert not read["source_file"].str.contains(r"(?:^|/)[._]|landing", regex=True).any()
 
 
 def test_gcs_discovery_equals_local_and_days_open_only_their_files(layout, monkeypatch):
     local, url = layout
 
     def seen(source):
-        return [(f.relative, f.size, f.fmt, f.partition_date) for f in landing.discover(source)]
+        found = landing.discover(source)
+        return [(f.relative, f.size, f.fmt, f.partition_date) for f in found.files]
 
     assert seen(url) == seen(local)
     assert [name for name, *_ in seen(url)] == [
@@ -280,17 +277,17 @@ def test_gcs_discovery_equals_local_and_days_open_only_their_files(layout, monke
         "events_2025-03-10.csv",
         "history.csv",
     ]
-    assert landing.discover(url)[0].location == f"{url}/2025/dt=2025-03-11/part.parquet"
+    assert landing.discover(url).files[0].location == f"{url}/2025/dt=2025-03-11/part.parquet"
 
     opened: dict[str, list[str]] = {"local": [], "gcs": []}
     for cls, key in ((landing.LocalSource, "local"), (landing.GcsSource, "gcs")):
-        original = cls.open
+        original = cls.local_path
 
         def spy(self, relative, _original=original, _key=key):
             opened[_key].append(relative)
             return _original(self, relative)
 
-        monkeypatch.setattr(cls, "open", spy)
+        monkeypatch.setattr(cls, "local_path", spy)
     rows(local, "2025-03-09", "2025-03-09")
     rows(url, "2025-03-09", "2025-03-09")
     assert opened["gcs"] == opened["local"] == ["dt=2025-03-09/events.csv", "history.csv"]
@@ -327,7 +324,7 @@ def test_missing_bucket_or_prefix_fails(gcs):
 # plan up to the fourth, the second the daily run of the fifth.
 DAYS = [f"2025-02-0{d}" for d in range(1, 6)]
 COMPARED = {
-    "raw.landed_events": "source_file, source_line",
+    "staging.stg_events_classified": "source_file, source_line",
     "analytics.growth_accounting_daily": "period_start",
     "analytics.ingestion_accounting": "landed_date, source_file",
 }
@@ -356,7 +353,15 @@ def test_pipeline_on_gcs_equals_the_local_folder(make_pipeline, emulator):
         assert got == local.table_digest(table, order_by), table
         assert got, table
     landed = remote.query(
-        "SELECT CAST(landed_date AS VARCHAR), source_file FROM analytics.ingestion_accounting "
-        "ORDER BY 1"
+        "SELECT CAST(landed_date AS VARCHAR), source_file, skipped_reason "
+        "FROM analytics.ingestion_accounting ORDER BY 1, 2"
     )
-    assert landed == [(day, f"dt={day}/events.parquet") for day in DAYS]
+    # The _SUCCESS markers are listed as skipped, on their day.
+    assert landed == [
+        row
+        for day in DAYS
+        for row in (
+            (day, f"dt={day}/_SUCCESS", "hidden_or_marker"),
+            (day, f"dt={day}/events.parquet", None),
+        )
+    ]

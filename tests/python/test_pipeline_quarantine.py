@@ -24,6 +24,8 @@ FIELD_ERRORS = {
     ",u_3,like,,,web,organic,SG": "missing_event_time",
     "2025-02-30 10:00:00,u_3,like,,,web,organic,SG": "unparseable_event_time",
     "2025-03-08 10:00:00+08:00,u_3,like,,,web,organic,SG": "unparseable_event_time",
+    "2025-02-20 10:00:00,u_3,like,,,web,organic,SG": "before_start",  # the pipeline starts 03-01
+    "2025-03-08 10:00:00,u_\x003,like,,,web,organic,SG": "control_characters",  # a NUL
     "2025-03-08 10:00:00,,like,,,web,organic,SG": "missing_user_id",
     "2025-03-08 10:00:00,u_3,purchase,,,web,organic,SG": "unknown_event_type",
     "2025-03-08 10:00:00,u_3,like,,,windows,organic,SG": "invalid_platform",
@@ -60,12 +62,14 @@ def landing_files(pipeline) -> None:
 # (landed_date, file): (raw, staged, duplicate, rejected), counted by hand from the files above.
 EXPECTED_ACCOUNTING = {
     ("2025-03-08", "dt=2025-03-08/good.csv"): (6, 4, 1, 1),
-    ("2025-03-08", "dt=2025-03-08/field_errors.csv"): (11, 0, 0, 11),
+    ("2025-03-08", "dt=2025-03-08/field_errors.csv"): (13, 0, 0, 13),
     ("2025-03-08", "dt=2025-03-08/malformed.csv"): (4, 1, 0, 3),
     ("2025-03-09", "dt=2025-03-09/replayed_good.csv"): (4, 0, 4, 0),
-    ("2025-03-09", "dt=2025-03-09/wrong_header.csv"): (2, 0, 0, 2),
+    # A header that is not the contract's is a record like the others, and quarantined with them.
+    ("2025-03-09", "dt=2025-03-09/wrong_header.csv"): (3, 0, 0, 3),
     ("2025-03-09", "dt=2025-03-09/no_header.csv"): (1, 0, 0, 1),
     ("2025-03-09", "dt=2025-03-09/new.csv"): (1, 1, 0, 0),
+    ("2025-03-09", "dt=2025-03-09/header_only.csv"): (0, 0, 0, 0),  # listed, with its header line
 }
 
 
@@ -83,13 +87,16 @@ def test_every_raw_row_is_accounted_for(broken_landing):
         "rejected_rows FROM analytics.ingestion_accounting"
     )
     assert {(r[0], r[1]): tuple(r[2:]) for r in rows} == EXPECTED_ACCOUNTING
-    raw = broken_landing.scalar("SELECT COUNT(*) FROM raw.landed_events")
+    raw = broken_landing.scalar(
+        "SELECT COUNT(*) FROM staging.stg_events_classified "
+        "WHERE status IN ('valid', 'duplicate', 'rejected')"
+    )
     staged = broken_landing.scalar("SELECT COUNT(*) FROM staging.stg_user_events")
     rejected = broken_landing.scalar("SELECT COUNT(*) FROM analytics.rejected_events")
     duplicates = broken_landing.scalar(
         "SELECT COUNT(*) FROM staging.stg_events_classified WHERE status = 'duplicate'"
     )
-    assert (raw, staged, duplicates, rejected) == (29, 6, 5, 18)
+    assert (raw, staged, duplicates, rejected) == (32, 6, 5, 21)
 
 
 def test_every_rejected_row_has_its_reason_file_and_line(broken_landing):
@@ -103,13 +110,14 @@ def test_every_rejected_row_has_its_reason_file_and_line(broken_landing):
     assert by_place[("dt=2025-03-08/malformed.csv", 2)] == "malformed_csv"
     assert by_place[("dt=2025-03-08/malformed.csv", 3)] == "wrong_column_count"
     assert by_place[("dt=2025-03-08/malformed.csv", 4)] == "invalid_utf8"
+    assert by_place[("dt=2025-03-09/wrong_header.csv", 1)] == "invalid_header"
     assert by_place[("dt=2025-03-09/wrong_header.csv", 2)] == "invalid_header"
     assert by_place[("dt=2025-03-09/no_header.csv", 1)] == "missing_header"
     assert all(reason for reason in by_place.values())
     raw_line = broken_landing.scalar(
         "SELECT raw_line FROM analytics.rejected_events WHERE reject_reason = 'invalid_utf8'"
     )
-    assert raw_line == "2025-03-08 11:00:00,u_\\xe9,like,,,web,organic,SG"
+    assert raw_line == "2025-03-08 11:00:00,u_\\xE9,like,,,web,organic,SG"
 
 
 def test_staged_events_are_normalised(broken_landing):
@@ -126,7 +134,6 @@ def test_staged_events_are_normalised(broken_landing):
 
 def test_running_again_changes_nothing(broken_landing):
     tables = {
-        "raw.landed_events": "source_file, source_line",
         "staging.stg_events_classified": "source_file, source_line",
         "analytics.rejected_events": "source_file, source_line",
         "analytics.fct_events": "event_id",
@@ -139,4 +146,6 @@ def test_running_again_changes_nothing(broken_landing):
     broken_landing.sqlmesh("run")
     after = {t: broken_landing.table_digest(t, o) for t, o in tables.items()}
     assert before == after
-    assert len(before["staging.stg_events_classified"]) == 29
+    # 32 records and the contract's header line of six files (good, field_errors, malformed,
+    # replayed_good, new, header_only); empty.csv has no line, so no piece.
+    assert len(before["staging.stg_events_classified"]) == 32 + 6

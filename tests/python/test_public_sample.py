@@ -17,7 +17,10 @@ from reference import (
 
 
 def test_counts(loaded):
-    assert loaded.scalar("SELECT COUNT(*) FROM raw.landed_events") == 10_000
+    statuses = dict(
+        loaded.query("SELECT status, COUNT(*) FROM staging.stg_events_classified GROUP BY 1")
+    )
+    assert statuses == {"header": 1, "valid": 10_000}
     assert loaded.scalar("SELECT COUNT(*) FROM analytics.fct_events") == 10_000
     assert loaded.scalar("SELECT COUNT(*) FROM analytics.dim_users") == 100
     assert loaded.scalar("SELECT COUNT(*) FROM analytics.users_with_negative_miles") == 24

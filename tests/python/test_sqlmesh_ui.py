@@ -38,18 +38,12 @@ HTTP = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 def expected_models() -> dict[str, str]:
     """Model name -> file (relative to the project) that the UI should report, read from the files
-    themselves: the `name` in each SQL file's MODEL block, and each `@model("...")` in
-    python_models/, which SQLMesh loads through models/raw/python_models.py."""
+    themselves: the `name` in each SQL file's MODEL block."""
     found: dict[str, str] = {}
     for path in sorted((PROJECT_ROOT / "models").rglob("*.sql")):
         match = re.search(r"\bMODEL\s*\(\s*name\s+([\w.]+)", path.read_text(), re.IGNORECASE)
         assert match, f"no MODEL (name ...) block in {path}"
         found[match.group(1)] = path.relative_to(PROJECT_ROOT).as_posix()
-    shim = "models/raw/python_models.py"
-    assert (PROJECT_ROOT / shim).is_file()
-    for path in sorted((PROJECT_ROOT / "python_models").glob("*.py")):
-        for name in re.findall(r"@model\(\s*\"([^\"]+)\"", path.read_text()):
-            found[name] = shim
     assert "raw.landed_events" in found, found
     return found
 

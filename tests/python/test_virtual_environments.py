@@ -16,7 +16,7 @@ from conftest import BIN, PROJECT_ROOT, pipeline_env
 
 START, END = "2025-03-01", "2025-03-21"
 EXECUTION_TIME = "2025-03-22"
-PROJECT_PARTS = ("models", "macros", "audits", "metrics", "seeds", "python_models", "config.yaml")
+PROJECT_PARTS = ("models", "macros", "audits", "metrics", "seeds", "config.yaml")
 ENGAGEMENT = Path("models/analytics/engagement_daily.sql")
 USER_ENGAGEMENT = Path("models/analytics/user_engagement_daily.sql")
 
