@@ -261,6 +261,15 @@ PRESETS: dict[str, GeneratorConfig] = {
         duplicate_rate=0.002,
         late_rate=0.01,
     ),
+    # The same app ten times larger (~100M events, ~1.2 GB of Parquet): benchmarks/ only.
+    "benchmark_100m": GeneratorConfig(
+        users=1_410_000,
+        days=180,
+        seed=7,
+        bad_row_rate=0.002,
+        duplicate_rate=0.002,
+        late_rate=0.01,
+    ),
 }
 
 
