@@ -53,3 +53,37 @@ def in_event_order(evaluator, table: exp.Expression | None = None) -> list[exp.E
         exp.column(name, table=prefix.rstrip(".") or None)
         for name in ("event_time", *TIE_BREAK_COLUMNS)
     ]
+
+
+# The duplicate look-up's key in staging.stg_events_classified: the eight contract fields, the
+# nullable ones as never-NULL keys ('' or -1 for a missing value), so that equality joins match.
+DUPLICATE_KEY_COLUMNS = (
+    "event_time",
+    "user_id",
+    "event_type",
+    "category_key",
+    "miles_key",
+    "platform",
+    "utm_source_key",
+    "country_key",
+)
+
+
+@macro()
+def duplicate_key(evaluator, table: exp.Expression | None = None) -> list[exp.Expression]:
+    """The duplicate key's columns (of `table` if given): SELECT, GROUP BY or PARTITION BY."""
+    name = table.sql(dialect="bigquery") if table is not None else None
+    return [exp.column(column, table=name) for column in DUPLICATE_KEY_COLUMNS]
+
+
+@macro()
+def same_duplicate_key(evaluator, left: exp.Expression, right: exp.Expression) -> exp.Expression:
+    """left and right hold the same event: ON @same_duplicate_key(events, staged_before)."""
+    return exp.and_(
+        *(
+            exp.column(column, table=left.sql(dialect="bigquery")).eq(
+                exp.column(column, table=right.sql(dialect="bigquery"))
+            )
+            for column in DUPLICATE_KEY_COLUMNS
+        )
+    )

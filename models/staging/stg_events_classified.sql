@@ -220,24 +220,10 @@ WITH landed AS (
 ), repeated AS (
     /* Events the interval holds more than once. */
     SELECT
-        event_time,
-        user_id,
-        event_type,
-        category_key,
-        miles_key,
-        platform,
-        utm_source_key,
-        country_key
+        @duplicate_key()
     FROM events
     GROUP BY
-        event_time,
-        user_id,
-        event_type,
-        category_key,
-        miles_key,
-        platform,
-        utm_source_key,
-        country_key
+        @duplicate_key()
     HAVING
         COUNT(*) > 1
 ), later_copies AS (
@@ -250,19 +236,12 @@ WITH landed AS (
             events.source_file,
             events.source_line,
             ROW_NUMBER() OVER (
-                PARTITION BY events.event_time, events.user_id, events.event_type, events.category_key, events.miles_key, events.platform, events.utm_source_key, events.country_key
+                PARTITION BY @duplicate_key(events)
                 ORDER BY events.landed_date, events.source_file, events.source_line
             ) AS occurrence
         FROM events
         INNER JOIN repeated
-            ON events.event_time = repeated.event_time
-            AND events.user_id = repeated.user_id
-            AND events.event_type = repeated.event_type
-            AND events.category_key = repeated.category_key
-            AND events.miles_key = repeated.miles_key
-            AND events.platform = repeated.platform
-            AND events.utm_source_key = repeated.utm_source_key
-            AND events.country_key = repeated.country_key
+            ON @same_duplicate_key(events, repeated)
     ) AS ranked
     WHERE
         occurrence > 1
@@ -301,14 +280,7 @@ WITH landed AS (
         events.source_line
     FROM events
     INNER JOIN staged_before
-        ON events.event_time = staged_before.event_time
-        AND events.user_id = staged_before.user_id
-        AND events.event_type = staged_before.event_type
-        AND events.category_key = staged_before.category_key
-        AND events.miles_key = staged_before.miles_key
-        AND events.platform = staged_before.platform
-        AND events.utm_source_key = staged_before.utm_source_key
-        AND events.country_key = staged_before.country_key
+        ON @same_duplicate_key(events, staged_before)
 ), duplicates AS (
     SELECT
         source_file,
