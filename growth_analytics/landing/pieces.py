@@ -10,13 +10,14 @@ every row is read, split and counted by DuckDB (csv_pieces.sql, parquet_pieces.s
 from __future__ import annotations
 
 import atexit
+import contextlib
 import datetime as dt
 import gzip
 import logging
 import re
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -319,6 +320,32 @@ def pieces_sql(plan: ReadPlan, start: dt.date, end: dt.date, first_date: dt.date
     )
 
 
+@contextlib.contextmanager
+def _pieces_query(
+    landing_dir: str | Path | LandingSource, start: dt.date, end: dt.date, first_date: dt.date
+) -> Iterator[Callable[[str], object]]:
+    """An in-memory DuckDB ready to run a statement over the pieces of [start, end]: yields a
+    function that puts the pieces' query in place of `{pieces}` in a statement and runs it, an
+    engine error naming the landing files rather than their local copies."""
+    import duckdb
+
+    plan = plan_reading(landing_dir, start, end)
+    try:
+        with duckdb.connect() as con:
+            con.execute("SET TimeZone = 'UTC'")
+            query = pieces_sql(plan, start, end, first_date)
+
+            def run(statement: str):
+                try:
+                    return con.execute(statement.replace("{pieces}", query))
+                except duckdb.Error as exc:
+                    raise LandingError(_name_files(str(exc), plan)) from exc
+
+            yield run
+    finally:
+        plan.close()
+
+
 def read_pieces(
     landing_dir: str | Path | LandingSource,
     start: dt.date,
@@ -327,21 +354,10 @@ def read_pieces(
 ) -> pa.Table:
     """The pieces of [start, end] as an Arrow table, read by an in-memory DuckDB, ordered by file
     and line: what raw.landed_events holds for the interval."""
-    import duckdb
-
-    plan = plan_reading(landing_dir, start, end)
-    try:
-        with duckdb.connect() as con:
-            con.execute("SET TimeZone = 'UTC'")
-            query = pieces_sql(plan, start, end, first_date)
-            try:
-                return con.execute(
-                    f"SELECT * FROM ({query}) AS pieces ORDER BY source_file, source_line"
-                ).to_arrow_table()
-            except duckdb.Error as exc:
-                raise LandingError(_name_files(str(exc), plan)) from exc
-    finally:
-        plan.close()
+    with _pieces_query(landing_dir, start, end, first_date) as run:
+        return run(
+            "SELECT * FROM ({pieces}) AS pieces ORDER BY source_file, source_line"
+        ).to_arrow_table()
 
 
 def write_pieces_parquet(
@@ -352,23 +368,9 @@ def write_pieces_parquet(
     target: Path,
 ) -> int:
     """The pieces of [start, end] written by an in-memory DuckDB straight to one Parquet file
-    (what the BigQuery path loads); returns how many pieces it holds."""
-    import duckdb
-
-    plan = plan_reading(landing_dir, start, end)
-    try:
-        with duckdb.connect() as con:
-            con.execute("SET TimeZone = 'UTC'")
-            query = pieces_sql(plan, start, end, first_date)
-            try:
-                con.execute(f"COPY ({query}) TO {literal(str(target))} (FORMAT parquet)")
-                return con.execute(
-                    f"SELECT COUNT(*) FROM read_parquet({literal(str(target))})"
-                ).fetchone()[0]
-            except duckdb.Error as exc:
-                raise LandingError(_name_files(str(exc), plan)) from exc
-    finally:
-        plan.close()
+    (what the BigQuery path loads); returns how many pieces it holds (COPY's own count)."""
+    with _pieces_query(landing_dir, start, end, first_date) as run:
+        return run("COPY ({pieces}) TO " + literal(str(target)) + " (FORMAT parquet)").fetchone()[0]
 
 
 def _name_files(message: str, plan: ReadPlan) -> str:
