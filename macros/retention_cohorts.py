@@ -16,45 +16,43 @@ AGES = {
 # Daily cohorts are followed for their first 30 days only.
 MAX_AGE = {"day": 30, "week": None, "month": None}
 
-# The periods shown are those over by the run's execution date (a FULL model has no interval).
+# The periods shown are those over by the last day processed, as in growth accounting: the last
+# day of analytics.growth_accounting_daily, whose spine has a row for every day processed, empty
+# days included. Not the execution date: SQLMesh renders a FULL model with the machine's clock
+# only (no interval), so a run with an earlier end day would show periods the data do not cover.
+# The cells' counts come from intermediate.int_retention_cells_<grain>, which is incremental; this
+# query reads one row per user (for cohort sizes and "on or after") and one per cell, never events
+# or user x day rows, so its cost does not grow with the days of history.
 TEMPLATE = """
 WITH last_complete AS (
-    SELECT CAST(DATE_SUB({trunc_after_end}, {interval}) AS DATE) AS last_period
+    SELECT
+        processed.last_day,
+        CAST(DATE_SUB({trunc_after_end}, {interval}) AS DATE) AS last_period
+    FROM (SELECT MAX(period_end) AS last_day FROM analytics.growth_accounting_daily) AS processed
 ), members AS (
+    /* A member's last active period among those that are over: the period of their last active
+       day, or, while that period is still running, the period of their latest active day before
+       it (the data never reach past the last day processed, so no further step back is needed). */
     SELECT
-        user_id,
-        {trunc_first_active} AS cohort_start
-    FROM intermediate.int_user_first_active
-    WHERE first_active_date < @execution_date
-), member_periods AS (
-    SELECT DISTINCT
-        members.cohort_start,
-        members.user_id,
-        {trunc_activity} AS period_start
-    FROM intermediate.int_user_active_days AS active_days
-    INNER JOIN members
-        ON active_days.user_id = members.user_id
+        {trunc_first_active} AS cohort_start,
+        IF(
+            {trunc_last_active} <= last_complete.last_period,
+            {trunc_last_active},
+            {trunc_before_last}
+        ) AS last_active_period
+    FROM intermediate.int_user_first_active AS first_active
     CROSS JOIN last_complete
-    WHERE {trunc_activity} <= last_complete.last_period
-), member_miles AS (
-    SELECT
-        members.cohort_start,
-        {trunc_backbone} AS period_start,
-        SUM(activity.miles_earned) AS miles_earned
-    FROM intermediate.int_user_activity_daily AS activity
-    INNER JOIN members
-        ON activity.user_id = members.user_id
-    CROSS JOIN last_complete
-    WHERE {trunc_backbone} <= last_complete.last_period
-    GROUP BY 1, 2
-), last_active AS (
-    SELECT cohort_start, user_id, MAX(period_start) AS last_active_period
-    FROM member_periods
-    GROUP BY 1, 2
+    WHERE first_active.first_active_date <= last_complete.last_day
 ), cohorts AS (
     SELECT cohort_start, COUNT(*) AS cohort_size
     FROM members
     GROUP BY 1
+), last_active AS (
+    /* Members by the last period they were active in. */
+    SELECT cohort_start, last_active_period AS period_start, COUNT(*) AS users
+    FROM members
+    WHERE NOT last_active_period IS NULL
+    GROUP BY 1, 2
 ), cells AS (
     SELECT
         cohorts.cohort_start,
@@ -65,35 +63,32 @@ WITH last_complete AS (
     CROSS JOIN UNNEST(
         GENERATE_DATE_ARRAY(cohorts.cohort_start, last_complete.last_period, {interval})
     ) AS period_start
-), active AS (
-    SELECT cohort_start, period_start, COUNT(*) AS active_users
-    FROM member_periods
-    GROUP BY 1, 2
-), on_or_after AS (
-    SELECT cells.cohort_start, cells.period_start, COUNT(last_active.user_id) AS users
-    FROM cells
-    LEFT JOIN last_active
-        ON cells.cohort_start = last_active.cohort_start
-        AND last_active.last_active_period >= cells.period_start
-    GROUP BY 1, 2
 ), filled AS (
     SELECT
         cells.cohort_start,
         cells.period_start,
         {age} AS age,
         cells.cohort_size,
-        IFNULL(active.active_users, 0) AS active_users,
-        on_or_after.users AS retained_on_or_after,
-        IFNULL(member_miles.miles_earned, 0) AS miles_earned
+        IFNULL(counts.active_users, 0) AS active_users,
+        IFNULL(counts.miles_earned, 0) AS miles_earned,
+        IFNULL(last_active.users, 0) AS last_active_here
     FROM cells
-    LEFT JOIN active
-        ON cells.cohort_start = active.cohort_start AND cells.period_start = active.period_start
-    INNER JOIN on_or_after
-        ON cells.cohort_start = on_or_after.cohort_start
-        AND cells.period_start = on_or_after.period_start
-    LEFT JOIN member_miles
-        ON cells.cohort_start = member_miles.cohort_start
-        AND cells.period_start = member_miles.period_start
+    LEFT JOIN intermediate.int_retention_cells_{grain} AS counts
+        ON cells.cohort_start = counts.cohort_start AND cells.period_start = counts.period_start
+    LEFT JOIN last_active
+        ON cells.cohort_start = last_active.cohort_start
+        AND cells.period_start = last_active.period_start
+), retained AS (
+    /* "On or after": members whose last active period is this one or a later one, that is all
+       members but those last active in an earlier period. */
+    SELECT
+        *,
+        cohort_size - (
+            SUM(last_active_here) OVER (
+                PARTITION BY cohort_start ORDER BY period_start ROWS UNBOUNDED PRECEDING
+            ) - last_active_here
+        ) AS retained_on_or_after
+    FROM filled
 )
 SELECT
     cohort_start,
@@ -110,7 +105,7 @@ SELECT
     SUM(active_users) OVER (
         PARTITION BY cohort_start ORDER BY period_start ROWS UNBOUNDED PRECEDING
     ) / cohort_size AS cumulative_active_periods_per_member
-FROM filled
+FROM retained
 {age_filter}
 """
 
@@ -122,10 +117,13 @@ def retention_cohorts_sql(grain: str) -> str:
     max_age = MAX_AGE[grain]
     return TEMPLATE.format(
         interval=interval,
-        trunc_after_end=trunc.format(col="@execution_date"),
-        trunc_first_active=trunc.format(col="first_active_date"),
-        trunc_activity=trunc.format(col="active_days.activity_date"),
-        trunc_backbone=trunc.format(col="activity.activity_date"),
+        trunc_after_end=trunc.format(
+            col="CAST(DATE_ADD(processed.last_day, INTERVAL 1 DAY) AS DATE)"
+        ),
+        trunc_first_active=trunc.format(col="first_active.first_active_date"),
+        trunc_last_active=trunc.format(col="first_active.last_active_date"),
+        trunc_before_last=trunc.format(col=f"first_active.active_before_last_active_{grain}"),
+        grain=grain,
         age=AGES[grain].format(period="cells.period_start", cohort="cells.cohort_start"),
         age_filter=f"WHERE age <= {max_age}" if max_age is not None else "",
     )

@@ -1,11 +1,13 @@
-/* Retention by day cohort (the day of a user's first activity) and age (days since
-   it), for every day that is over: cohort size; "return on" retention (active in exactly
-   that day) and "return on or after" retention (active in that day or any later one);
-   and the cohort's value curves, cumulative miles earned and cumulative active days per
-   member (Social Capital's LTV view). Daily cohorts are followed for their first 30 days. A full rebuild on purpose: "on or after" retention
-   changes for every earlier age whenever a member comes back, so any cell can change on any
-   day; it reads the user x day activity, not events. The query is
-   macros/retention_cohorts.py. */
+/* Retention by day cohort (the day of a user's first activity) and age (days since it), for every
+   day that is over: cohort size; "return on" retention (active in exactly that day) and "return on
+   or after" retention (active in that day or any later one); and the cohort's value curves,
+   cumulative miles earned and cumulative active days per member (Social Capital's LTV view). Daily
+   cohorts are followed for their first 30 days. Rebuilt on every run, and cheap by design: "on or
+   after" retention changes for every earlier age whenever a member comes back, so any cell can
+   change on any day, but the rebuild reads only the incremental cells
+   (intermediate.int_retention_cells_day: members active and miles per cohort and day) and one row
+   per user (intermediate.int_user_first_active: cohort and last active day), never events or user
+   x day rows. The query is macros/retention_cohorts.py. */
 MODEL (
     name analytics.retention_cohorts_daily,
     kind FULL,

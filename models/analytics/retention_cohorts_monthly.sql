@@ -1,11 +1,12 @@
-/* Retention by month cohort (the month of a user's first activity) and age (months since
-   it), for every month that is over: cohort size; "return on" retention (active in exactly
-   that month) and "return on or after" retention (active in that month or any later one);
-   and the cohort's value curves, cumulative miles earned and cumulative active months per
-   member (Social Capital's LTV view). A full rebuild on purpose: "on or after" retention
-   changes for every earlier age whenever a member comes back, so any cell can change on any
-   day; it reads the user x month activity, not events. The query is
-   macros/retention_cohorts.py. */
+/* Retention by month cohort (the month of a user's first activity) and age (months since it), for
+   every month that is over: cohort size; "return on" retention (active in exactly that month) and
+   "return on or after" retention (active in that month or any later one); and the cohort's value
+   curves, cumulative miles earned and cumulative active months per member (Social Capital's LTV
+   view). Rebuilt on every run, and cheap by design: "on or after" retention changes for every
+   earlier age whenever a member comes back, so any cell can change on any day, but the rebuild
+   reads only the incremental cells (intermediate.int_retention_cells_month: members active and
+   miles per cohort and month) and one row per user (intermediate.int_user_first_active: cohort and
+   last active month), never events or user x day rows. The query is macros/retention_cohorts.py. */
 MODEL (
     name analytics.retention_cohorts_monthly,
     kind FULL,

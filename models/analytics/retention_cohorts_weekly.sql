@@ -1,10 +1,12 @@
-/* Retention by week cohort (the week of a user's first activity) and age (weeks since
-   it), for every week that is over: cohort size; "return on" retention (active in exactly
-   that week) and "return on or after" retention (active in that week or any later one);
-   and the cohort's value curves, cumulative miles earned and cumulative active weeks per
-   member (Social Capital's LTV view). Weeks start on Monday. A full rebuild on purpose: "on or after" retention
-   changes for every earlier age whenever a member comes back, so any cell can change on any
-   day; it reads the user x week activity, not events. The query is
+/* Retention by week cohort (the week of a user's first activity) and age (weeks since it), for
+   every week that is over: cohort size; "return on" retention (active in exactly that week) and
+   "return on or after" retention (active in that week or any later one); and the cohort's value
+   curves, cumulative miles earned and cumulative active weeks per member (Social Capital's LTV
+   view). Weeks start on Monday. Rebuilt on every run, and cheap by design: "on or after" retention
+   changes for every earlier age whenever a member comes back, so any cell can change on any day,
+   but the rebuild reads only the incremental cells (intermediate.int_retention_cells_week: members
+   active and miles per cohort and week) and one row per user (intermediate.int_user_first_active:
+   cohort and last active week), never events or user x day rows. The query is
    macros/retention_cohorts.py. */
 MODEL (
     name analytics.retention_cohorts_weekly,

@@ -4,6 +4,7 @@ landing folder into a throw-away DuckDB file, and read the results back."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -16,6 +17,33 @@ import pytest
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 PUBLIC_SAMPLE = PROJECT_ROOT.parent / "shared" / "data" / "heymax_v2025" / "event_stream.csv"
+
+
+def model_files() -> dict[str, tuple[Path, bool]]:
+    """Every model the project's files define: name -> (file, is it EMBEDDED), read from the files
+    themselves rather than from SQLMesh, with a blueprint model's names expanded (its `name` holds
+    @{var}, one model per tuple of `blueprints (...)`)."""
+    found: dict[str, tuple[Path, bool]] = {}
+    for path in sorted((PROJECT_ROOT / "models").rglob("*.sql")):
+        text = path.read_text()
+        match = re.search(r"\bMODEL\s*\(\s*name\s+([\w.@{}]+)", text, re.IGNORECASE)
+        assert match, f"no MODEL (name ...) block in {path}"
+        embedded = re.search(r"\bkind\s+EMBEDDED\b", text, re.IGNORECASE) is not None
+        name = match.group(1)
+        if "@" not in name:
+            found[name] = (path, embedded)
+            continue
+        opening = re.search(r"\bblueprints\s*\(", text, re.IGNORECASE)
+        assert opening, f"{path}: name {name} has variables but no blueprints (...)"
+        depth, end = 1, opening.end()
+        while depth:
+            depth += {"(": 1, ")": -1}.get(text[end], 0)
+            end += 1
+        for variables in re.findall(r"\(([^()]*)\)", text[opening.end() : end - 1]):
+            values = dict(re.findall(r"(\w+)\s*:=\s*([\w.]+)", variables))
+            expanded = re.sub(r"@\{?(\w+)\}?", lambda m, v=values: v[m.group(1)], name)
+            found[expanded] = (path, embedded)
+    return found
 
 
 def pipeline_env(landing: Path, warehouse: Path, start: str, **extra: str) -> dict[str, str]:

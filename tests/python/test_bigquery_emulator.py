@@ -14,7 +14,6 @@ import datetime as dt
 import decimal
 import math
 import os
-import re
 import shutil
 import signal
 import socket
@@ -27,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from conftest import PROJECT_ROOT, Pipeline, pipeline_env
+from conftest import PROJECT_ROOT, Pipeline, model_files, pipeline_env
 
 EMULATOR_PYTHON = PROJECT_ROOT / ".venv" / "bigquery-emulator" / "bin" / "python"
 LAUNCHER = PROJECT_ROOT / "bigquery_emulator" / "launcher.py"
@@ -61,14 +60,7 @@ pytestmark = pytest.mark.skipif(
 def model_names() -> list[str]:
     """Every model of the project that is a table or view, from its files (so a new model is
     compared too); EMBEDDED models (raw.landed_events) have no table of their own."""
-    names = set()
-    for path in (PROJECT_ROOT / "models").rglob("*.sql"):
-        text = path.read_text()
-        found = re.search(r"MODEL\s*\(\s*name\s+([\w.]+)", text, re.IGNORECASE)
-        assert found, f"no MODEL name in {path}"
-        if not re.search(r"\bkind\s+EMBEDDED\b", text, re.IGNORECASE):
-            names.add(found.group(1))
-    return sorted(names)
+    return sorted(name for name, (_, embedded) in model_files().items() if not embedded)
 
 
 def free_ports(count: int) -> list[int]:

@@ -48,6 +48,12 @@ TABLES = {
     "analytics.miles_economy_daily": "economy_date",
     "analytics.miles_growth_accounting_monthly": "period_start",
     "analytics.users_negative_balance_history": "user_id",
+    "intermediate.int_retention_cells_day": "cohort_start, period_start",
+    "intermediate.int_retention_cells_week": "cohort_start, period_start",
+    "intermediate.int_retention_cells_month": "cohort_start, period_start",
+    "analytics.retention_cohorts_daily": "cohort_start, age",
+    "analytics.retention_cohorts_weekly": "cohort_start, age",
+    "analytics.retention_cohorts_monthly": "cohort_start, age",
 }
 
 

@@ -13,7 +13,6 @@ import contextlib
 import json
 import os
 import queue
-import re
 import signal
 import socket
 import subprocess
@@ -26,7 +25,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import pytest
-from conftest import BIN, PROJECT_ROOT, Pipeline
+from conftest import BIN, PROJECT_ROOT, Pipeline, model_files
 
 STARTUP_TIMEOUT_S = 120  # until the UI answers HTTP / the language server answers `initialize`
 MODELS_TIMEOUT_S = 180  # /api/models loads the whole project on first call (about 30 s cold here)
@@ -38,13 +37,12 @@ HTTP = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 def expected_models() -> dict[str, str]:
     """Model name -> file (relative to the project) that the UI should report, read from the files
-    themselves: the `name` in each SQL file's MODEL block."""
-    found: dict[str, str] = {}
-    for path in sorted((PROJECT_ROOT / "models").rglob("*.sql")):
-        match = re.search(r"\bMODEL\s*\(\s*name\s+([\w.]+)", path.read_text(), re.IGNORECASE)
-        assert match, f"no MODEL (name ...) block in {path}"
-        found[match.group(1)] = path.relative_to(PROJECT_ROOT).as_posix()
+    themselves: the `name` in each SQL file's MODEL block (blueprints expanded)."""
+    found = {
+        name: path.relative_to(PROJECT_ROOT).as_posix() for name, (path, _) in model_files().items()
+    }
     assert "raw.landed_events" in found, found
+    assert "intermediate.int_retention_cells_week" in found, found
     return found
 
 

@@ -1,0 +1,32 @@
+"""Calendar periods as small expressions, for models that take the grain as a blueprint
+variable: @period_start(week, activity_date) and @period_end(week, period_start). The truncations
+themselves are GRAINS in macros/growth_accounting.py, written once for every model."""
+
+from sqlglot import exp
+from sqlmesh import macro
+
+from macros.growth_accounting import GRAINS
+
+
+def _grain(grain: exp.Expression | str) -> str:
+    name = (grain.name if isinstance(grain, exp.Expression) else str(grain)).lower()
+    if name not in GRAINS:
+        raise ValueError(f"grain={name!r}: expected one of {', '.join(GRAINS)}")
+    return name
+
+
+@macro()
+def period_start(evaluator, grain: exp.Expression, column: exp.Expression) -> exp.Expression:
+    """The first day of the `grain` period (day, Monday week or month) that holds DATE `column`."""
+    trunc, _ = GRAINS[_grain(grain)]
+    return exp.maybe_parse(trunc.format(col=column.sql(dialect="bigquery")), dialect="bigquery")
+
+
+@macro()
+def period_end(evaluator, grain: exp.Expression, column: exp.Expression) -> exp.Expression:
+    """The last day of the `grain` period that starts on DATE `column`."""
+    _, interval = GRAINS[_grain(grain)]
+    start = column.sql(dialect="bigquery")
+    return exp.maybe_parse(
+        f"CAST(DATE_SUB(DATE_ADD({start}, {interval}), INTERVAL 1 DAY) AS DATE)", dialect="bigquery"
+    )
