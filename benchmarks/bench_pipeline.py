@@ -4,6 +4,10 @@ the same Parquet (the floor: the least any design could cost on this machine).
 
     .venv/bin/python benchmarks/bench_pipeline.py --work /tmp/bench_pipeline
     .venv/bin/python benchmarks/bench_pipeline.py --preset benchmark_100m --work /tmp/bench_100m
+    .venv/bin/python benchmarks/bench_pipeline.py --days 90 --work /tmp/bench_90d
+
+--days generates the preset over another number of days (the same app, a shorter or longer
+history): the daily run after 90 and after 360 days shows whether its cost grows with history.
 
 Generates the preset into WORK/landing (kept, and reused by the next run with the same preset),
 holds back the last landing day, times the floor over the held-in files, backfills everything
@@ -138,6 +142,22 @@ def model_seconds(output: str) -> dict[str, float]:
     return dict(totals)
 
 
+def pipeline_env(
+    landing: Path, warehouse_dir: Path, start: dt.date, memory_limit: str | None
+) -> dict[str, str]:
+    """The project's settings for a benchmark: its landing folder and a warehouse of its own."""
+    env = {
+        **os.environ,
+        "ANALYTICS_LANDING_DIR": str(landing),
+        "ANALYTICS_WAREHOUSE": str(warehouse_dir / "warehouse.duckdb"),
+        "ANALYTICS_START": start.isoformat(),
+        "PYTHONWARNINGS": "ignore::SyntaxWarning",
+    }
+    if memory_limit:
+        env["ANALYTICS_DUCKDB_MEMORY_LIMIT"] = memory_limit
+    return env
+
+
 def landing_ready(landing: Path, preset: str) -> bool:
     stamp = landing / "_bench_preset.json"
     return stamp.exists() and json.loads(stamp.read_text()).get("preset") == preset
@@ -151,6 +171,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--preset", default="benchmark", help="generator preset (default: benchmark)"
+    )
+    parser.add_argument(
+        "--days", type=int, help="days of history to generate (default: the preset's)"
     )
     parser.add_argument("--work", type=Path, default=Path("/tmp/bench_pipeline"))
     parser.add_argument(
@@ -166,15 +189,18 @@ def main() -> int:
     from growth_analytics.generator import PRESETS, generate
 
     config = PRESETS[args.preset]
+    if args.days:
+        config = dataclasses.replace(config, days=args.days)
+    run_name = f"{args.preset}_{args.days}d" if args.days else args.preset
     landing = args.work / "landing"
     last = config.end
     held = args.work / "held" / f"dt={last.isoformat()}"
-    if not landing_ready(landing, args.preset):
+    if not landing_ready(landing, run_name):
         shutil.rmtree(args.work, ignore_errors=True)
-        print(f"generating the {args.preset} preset into {landing}", file=sys.stderr)
+        print(f"generating {run_name} into {landing}", file=sys.stderr)
         generate(config, landing)
         # The underscore keeps it out of the pipeline's reading (a marker, listed as skipped).
-        (landing / "_bench_preset.json").write_text(json.dumps({"preset": args.preset}))
+        (landing / "_bench_preset.json").write_text(json.dumps({"preset": run_name}))
     if held.exists():  # an earlier run stopped half-way
         shutil.move(held, landing / held.name)
     shutil.rmtree(args.work / "wh", ignore_errors=True)
@@ -197,15 +223,7 @@ def main() -> int:
     )
     input_mb = folder_mb(landing) - (landing / "_bench_preset.json").stat().st_size / 1e6
 
-    env = {
-        **os.environ,
-        "ANALYTICS_LANDING_DIR": str(landing),
-        "ANALYTICS_WAREHOUSE": str(args.work / "wh" / "warehouse.duckdb"),
-        "ANALYTICS_START": config.start.isoformat(),
-        "PYTHONWARNINGS": "ignore::SyntaxWarning",
-    }
-    if args.memory_limit:
-        env["ANALYTICS_DUCKDB_MEMORY_LIMIT"] = args.memory_limit
+    env = pipeline_env(landing, args.work / "wh", config.start, args.memory_limit)
     cli = str(BIN / "growth-analytics")
     before = (last - dt.timedelta(days=1)).isoformat()
     floor_sql = FLOOR_SQL.format(files="[" + ", ".join(f"'{f}'" for f in files) + "]")
@@ -223,7 +241,7 @@ def main() -> int:
     warehouse_mb = (args.work / "wh" / "warehouse.duckdb").stat().st_size / 1e6
 
     print(
-        f"\n{args.preset}: {events:,} events in {len(files)} Parquet files ({input_mb:,.0f} MB) "
+        f"\n{run_name}: {events:,} events in {len(files)} Parquet files ({input_mb:,.0f} MB) "
         f"held in for the backfill; warehouse {warehouse_mb:,.0f} MB "
         f"({warehouse_mb / input_mb:.1f}x the input Parquet)\n"
     )
@@ -235,7 +253,7 @@ def main() -> int:
         )
     if args.record:
         recorded = json.loads(args.record.read_text()) if args.record.exists() else {}
-        recorded[args.preset] = {
+        recorded[run_name] = {
             "measured": dt.date.today().isoformat(),
             "events": events,
             "files": len(files),
