@@ -3,8 +3,9 @@ AUDIT (
 );
 
 /* A cohort counts toward age k only once the period of age k is over: every cell's period must
-   have ended before the execution date (the day after the last day processed). @period is the
-   cohort grain: DAY, WEEK or MONTH. */
+   have ended before the execution date. The tables stop at the last day processed, which always
+   comes before a run's execution date, whatever the clock says. @period is the cohort grain: DAY,
+   WEEK or MONTH. */
 SELECT
     cohort_start,
     age,
