@@ -1,7 +1,8 @@
 """Does the daily run grow with history? One generated history, and the same one-day run timed
 after a short and after a long stretch of it (by default after 90 and after 360 days).
 
-    .venv/bin/python benchmarks/bench_history.py --work /tmp/bench_history
+    .venv/bin/python benchmarks/bench_history.py --work /tmp/bench_history \
+        --record benchmarks/history_results.json
 
 Generates the preset over --days days, with its users scaled by the same factor (the same app,
 running longer), into WORK/landing (kept for the next run). Then, for each day N of --at in
@@ -9,7 +10,8 @@ turn: fills the days before N (`growth-analytics plan --end` the first time, `ru
 times `growth-analytics run --end N` (one new day) and a run with nothing new. Every step is a
 whole command (wall time, peak RSS); the per-model times are SQLMesh's own. Prints a Markdown
 table with the events landed on each day N, so that a difference in volume is not read as one in
-history; results are written down in pipeline.md (and, with --record, in a JSON file).
+history; results are written down in pipeline.md (and, with --record, in a JSON file of their
+own: pipeline_results.json holds the backfills the plot draws).
 """
 
 from __future__ import annotations
