@@ -57,16 +57,19 @@ def in_event_order(evaluator, table: exp.Expression | None = None) -> list[exp.E
 
 # The duplicate look-up's key in staging.stg_events_classified: the eight contract fields, the
 # nullable ones as never-NULL keys ('' or -1 for a missing value), so that equality joins match.
-DUPLICATE_KEY_COLUMNS = (
-    "event_time",
-    "user_id",
-    "event_type",
-    "category_key",
-    "miles_key",
-    "platform",
-    "utm_source_key",
-    "country_key",
-)
+# Each key column from the staged field it stands for, with the stand-in for a missing value
+# (None: the field is never NULL where the key is used).
+DUPLICATE_KEY_FIELDS = {
+    "event_time": ("event_time", None),
+    "user_id": ("user_id", None),
+    "event_type": ("event_type", None),
+    "category_key": ("transaction_category", "''"),
+    "miles_key": ("miles_amount", "-1"),
+    "platform": ("platform", None),
+    "utm_source_key": ("utm_source", "''"),
+    "country_key": ("country", "''"),
+}
+DUPLICATE_KEY_COLUMNS = tuple(DUPLICATE_KEY_FIELDS)
 
 
 @macro()
@@ -74,6 +77,18 @@ def duplicate_key(evaluator, table: exp.Expression | None = None) -> list[exp.Ex
     """The duplicate key's columns (of `table` if given): SELECT, GROUP BY or PARTITION BY."""
     name = table.sql(dialect="bigquery") if table is not None else None
     return [exp.column(column, table=name) for column in DUPLICATE_KEY_COLUMNS]
+
+
+@macro()
+def duplicate_key_of(evaluator, table: exp.Expression | None = None) -> list[exp.Expression]:
+    """The duplicate key computed from staged fields (of `table` if given), each aliased to its
+    key column: SELECT @duplicate_key_of(previous) FROM ... AS previous."""
+    prefix = f"{table.sql(dialect='bigquery')}." if table is not None else ""
+    keys = []
+    for column, (field, missing) in DUPLICATE_KEY_FIELDS.items():
+        value = f"{prefix}{field}" if missing is None else f"IFNULL({prefix}{field}, {missing})"
+        keys.append(exp.maybe_parse(f"{value} AS {column}", dialect="bigquery"))
+    return keys
 
 
 @macro()

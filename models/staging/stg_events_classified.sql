@@ -206,15 +206,8 @@ WITH landed AS (
         landed_date,
         source_file,
         source_line,
-        event_time,
         event_date,
-        user_id,
-        event_type,
-        IFNULL(transaction_category, '') AS category_key,
-        IFNULL(miles_amount, -1) AS miles_key,
-        platform,
-        IFNULL(utm_source, '') AS utm_source_key,
-        IFNULL(country, '') AS country_key
+        @duplicate_key_of()
     FROM validated
     WHERE
         piece = 'record' AND reject_reason IS NULL
@@ -259,14 +252,7 @@ WITH landed AS (
        records could meet them. Not made distinct: joined to the few late records, this side is
        only read, never held (a DISTINCT here held days of events in memory). */
     SELECT
-        previous.event_time,
-        previous.user_id,
-        previous.event_type,
-        IFNULL(previous.transaction_category, '') AS category_key,
-        IFNULL(previous.miles_amount, -1) AS miles_key,
-        previous.platform,
-        IFNULL(previous.utm_source, '') AS utm_source_key,
-        IFNULL(previous.country, '') AS country_key
+        @duplicate_key_of(previous)
     FROM staging.stg_events_classified AS previous
     WHERE
         previous.landed_date < @start_ds
@@ -281,14 +267,7 @@ WITH landed AS (
        past day is restated; then the later copy keeps the event, so an event is never valid
        twice. Empty in daily runs and backfills. */
     SELECT
-        previous.event_time,
-        previous.user_id,
-        previous.event_type,
-        IFNULL(previous.transaction_category, '') AS category_key,
-        IFNULL(previous.miles_amount, -1) AS miles_key,
-        previous.platform,
-        IFNULL(previous.utm_source, '') AS utm_source_key,
-        IFNULL(previous.country, '') AS country_key
+        @duplicate_key_of(previous)
     FROM staging.stg_events_classified AS previous
     WHERE
         previous.landed_date > @end_ds AND previous.status = 'valid'
