@@ -3,8 +3,8 @@
    reading history. For that, the latest active day before the day, week and month of the last one:
    a period's tables show only periods that are over, and a member last active in the current
    period was last active, in periods that are over, on that earlier day.
-   Incremental by user: a run recomputes only the users active in its interval or the
-   @late_arrival_days days before it, from their active days up to the interval's end. */
+   Kept by intermediate.int_user_lifetime, which folds new days into each user's history without
+   rereading it; this table takes the users whose days this run may have changed. */
 MODEL (
     name intermediate.int_user_first_active,
     kind INCREMENTAL_BY_UNIQUE_KEY (
@@ -35,52 +35,19 @@ MODEL (
 WITH touched_users AS (
     SELECT DISTINCT
         user_id
-    FROM intermediate.int_user_active_days
+    FROM intermediate.int_user_activity_daily
     WHERE
         activity_date BETWEEN DATE_SUB(@start_date, INTERVAL @late_arrival_days DAY) AND @end_date
-), active_days AS (
-    SELECT
-        active_days.user_id,
-        active_days.activity_date
-    FROM intermediate.int_user_active_days AS active_days
-    INNER JOIN touched_users
-        ON active_days.user_id = touched_users.user_id
-    WHERE
-        active_days.activity_date <= @end_date
-), spans AS (
-    SELECT
-        user_id,
-        MIN(activity_date) AS first_active_date,
-        MAX(activity_date) AS last_active_date
-    FROM active_days
-    GROUP BY
-        user_id
 )
 SELECT
-    spans.user_id, /* The user. */
-    spans.first_active_date, /* First day with an event that counts as activity. */
-    spans.last_active_date, /* Last such day up to the interval's end. */
-    MAX(
-        IF(active_days.activity_date < spans.last_active_date, active_days.activity_date, NULL)
-    ) AS active_before_last_active_day, /* Latest active day before last_active_date; NULL if none. */
-    MAX(
-        IF(
-            active_days.activity_date < @period_start(week, spans.last_active_date),
-            active_days.activity_date,
-            NULL
-        )
-    ) AS active_before_last_active_week, /* Latest active day before the (Monday) week of last_active_date. */
-    MAX(
-        IF(
-            active_days.activity_date < @period_start(month, spans.last_active_date),
-            active_days.activity_date,
-            NULL
-        )
-    ) AS active_before_last_active_month /* Latest active day before the month of last_active_date. */
-FROM spans
-INNER JOIN active_days
-    ON spans.user_id = active_days.user_id
-GROUP BY
-    spans.user_id,
-    spans.first_active_date,
-    spans.last_active_date
+    lifetime.user_id, /* The user. */
+    lifetime.first_active_date, /* First day with an event that counts as activity. */
+    lifetime.last_active_date, /* Last such day up to the interval's end. */
+    lifetime.active_before_last_active_day, /* Latest active day before last_active_date; NULL if none. */
+    lifetime.active_before_last_active_week, /* Latest active day before the (Monday) week of last_active_date. */
+    lifetime.active_before_last_active_month /* Latest active day before the month of last_active_date. */
+FROM intermediate.int_user_lifetime AS lifetime
+INNER JOIN touched_users
+    ON lifetime.user_id = touched_users.user_id
+WHERE
+    NOT lifetime.first_active_date IS NULL

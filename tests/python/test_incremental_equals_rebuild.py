@@ -30,6 +30,7 @@ TABLES = {
     "analytics.dim_users": "user_id",
     "intermediate.int_user_active_days": "user_id, activity_date",
     "intermediate.int_user_first_active": "user_id",
+    "intermediate.int_user_lifetime": "user_id",
     "analytics.growth_accounting_daily": "period_start",
     "analytics.growth_accounting_weekly": "period_start",
     "analytics.growth_accounting_monthly": "period_start",
