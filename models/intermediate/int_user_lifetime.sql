@@ -408,24 +408,6 @@ WITH days AS (
         ROW_NUMBER() OVER (PARTITION BY user_id, target ORDER BY streak_days DESC, streak_start) AS length_rank,
         ROW_NUMBER() OVER (PARTITION BY user_id, target ORDER BY streak_end DESC) AS recency_rank
     FROM streaks
-), longest_streaks AS (
-    SELECT
-        user_id,
-        target,
-        streak_start,
-        streak_days
-    FROM ranked_streaks
-    WHERE
-        length_rank = 1
-), latest_streaks AS (
-    SELECT
-        user_id,
-        target,
-        streak_start,
-        streak_days
-    FROM ranked_streaks
-    WHERE
-        recency_rank = 1
 ), summaries AS (
     SELECT
         seen.user_id,
@@ -446,19 +428,23 @@ WITH days AS (
         active.active_before_last_active_day,
         active.active_before_last_active_week,
         active.active_before_last_active_month,
-        CAST(longest_streaks.streak_days AS INT64) AS longest_streak_days,
-        longest_streaks.streak_start AS longest_streak_start,
-        CAST(latest_streaks.streak_days AS INT64) AS latest_streak_days,
-        latest_streaks.streak_start AS latest_streak_start
+        CAST(longest.streak_days AS INT64) AS longest_streak_days,
+        longest.streak_start AS longest_streak_start,
+        CAST(latest.streak_days AS INT64) AS latest_streak_days,
+        latest.streak_start AS latest_streak_start
     FROM seen
     INNER JOIN first_touch
         ON seen.user_id = first_touch.user_id AND seen.target = first_touch.target
     LEFT JOIN active
         ON seen.user_id = active.user_id AND seen.target = active.target
-    LEFT JOIN longest_streaks
-        ON seen.user_id = longest_streaks.user_id AND seen.target = longest_streaks.target
-    LEFT JOIN latest_streaks
-        ON seen.user_id = latest_streaks.user_id AND seen.target = latest_streaks.target
+    LEFT JOIN ranked_streaks AS longest
+        ON seen.user_id = longest.user_id
+        AND seen.target = longest.target
+        AND longest.length_rank = 1
+    LEFT JOIN ranked_streaks AS latest
+        ON seen.user_id = latest.user_id
+        AND seen.target = latest.target
+        AND latest.recency_rank = 1
 )
 SELECT
     touched_users.user_id, /* The user. */
