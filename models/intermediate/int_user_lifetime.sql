@@ -1,6 +1,8 @@
 /* Each user's whole history in one row, kept without rereading it: the lifetime totals and
    first touch behind analytics.dim_users, the first and last active days behind
-   intermediate.int_user_first_active, and the streaks behind analytics.user_streaks.
+   intermediate.int_user_first_active, the streaks behind analytics.user_streaks, and the miles
+   state (first day earning, days that ended below zero) from which
+   intermediate.int_user_miles_balance derives each day's running balance.
    A row holds two summaries of the same shape. The settled one (settled_ columns) covers the
    user's days at least @late_arrival_days before the end of the last run, which no later run
    reprocesses (every lookback stops there); the current one covers every day up to the
@@ -35,6 +37,10 @@ MODEL (
         total_events INT64,
         total_miles_earned INT64,
         total_miles_redeemed INT64,
+        first_earned_date DATE,
+        negative_days INT64,
+        first_negative_date DATE,
+        first_negative_balance INT64,
         first_platform STRING,
         first_utm_source STRING,
         first_country STRING,
@@ -55,6 +61,10 @@ MODEL (
         settled_total_events INT64,
         settled_total_miles_earned INT64,
         settled_total_miles_redeemed INT64,
+        settled_first_earned_date DATE,
+        settled_negative_days INT64,
+        settled_first_negative_date DATE,
+        settled_first_negative_balance INT64,
         settled_first_platform STRING,
         settled_first_utm_source STRING,
         settled_first_country STRING,
@@ -73,7 +83,15 @@ MODEL (
             user_id
         )),
         not_null(
-            columns := (user_id, first_seen_at, first_seen_date, seen_days, total_events, first_platform)
+            columns := (
+                user_id,
+                first_seen_at,
+                first_seen_date,
+                seen_days,
+                total_events,
+                negative_days,
+                first_platform
+            )
         ),
         forall(
             criteria := (
@@ -82,6 +100,19 @@ MODEL (
                 IFNULL(settled_total_events <= total_events, TRUE),
                 IFNULL(settled_first_seen_date = first_seen_date, TRUE),
                 IFNULL(settled_first_platform = first_platform, TRUE),
+                negative_days BETWEEN 0 AND seen_days,
+                IFNULL(settled_negative_days <= negative_days, TRUE),
+                (
+                    first_negative_date IS NULL
+                ) = (
+                    negative_days = 0
+                ),
+                IFNULL(first_negative_balance < 0, first_negative_date IS NULL),
+                (
+                    first_earned_date IS NULL
+                ) = (
+                    total_miles_earned = 0
+                ),
                 IFNULL(first_active_date <= last_active_date, last_active_date IS NULL),
                 IFNULL(settled_first_active_date = first_active_date, TRUE),
                 IFNULL(latest_streak_days <= longest_streak_days, TRUE),
@@ -131,6 +162,10 @@ WITH days AS (
         lifetime.settled_total_events,
         lifetime.settled_total_miles_earned,
         lifetime.settled_total_miles_redeemed,
+        lifetime.settled_first_earned_date,
+        lifetime.settled_negative_days,
+        lifetime.settled_first_negative_date,
+        lifetime.settled_first_negative_balance,
         lifetime.settled_first_platform,
         lifetime.settled_first_utm_source,
         lifetime.settled_first_country,
@@ -155,7 +190,13 @@ WITH days AS (
     /* A day already in the settled summary is never counted twice, even if an interval is rerun. */
     SELECT
         days.*,
-        days.activity_date <= DATE_SUB(@end_date, INTERVAL @late_arrival_days DAY) AS settles
+        days.activity_date <= DATE_SUB(@end_date, INTERVAL @late_arrival_days DAY) AS settles,
+        IFNULL(previous.settled_total_miles_earned - previous.settled_total_miles_redeemed, 0) /* The balance at the end of the day. The settled days come before every new day, so it
+           is the same in both summaries. */ + SUM(days.miles_earned - days.miles_redeemed) OVER (
+            PARTITION BY days.user_id
+            ORDER BY days.activity_date
+            ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+        ) AS miles_balance
     FROM days
     LEFT JOIN previous
         ON days.user_id = previous.user_id
@@ -180,6 +221,10 @@ WITH days AS (
         settled_total_events AS events,
         settled_total_miles_earned AS miles_earned,
         settled_total_miles_redeemed AS miles_redeemed,
+        settled_first_earned_date AS first_earned_date,
+        settled_negative_days AS negative_days,
+        settled_first_negative_date AS first_negative_date,
+        settled_first_negative_balance AS first_negative_balance,
         settled_first_platform AS first_platform,
         settled_first_utm_source AS first_utm_source,
         settled_first_country AS first_country,
@@ -198,6 +243,10 @@ WITH days AS (
         events,
         miles_earned,
         miles_redeemed,
+        IF(miles_earned > 0, activity_date, NULL) AS first_earned_date,
+        IF(miles_balance < 0, 1, 0) AS negative_days,
+        IF(miles_balance < 0, activity_date, NULL) AS first_negative_date,
+        IF(miles_balance < 0, miles_balance, NULL) AS first_negative_balance,
         first_platform,
         first_utm_source,
         first_country,
@@ -222,7 +271,9 @@ WITH days AS (
         CAST(SUM(seen_days) AS INT64) AS seen_days,
         CAST(SUM(events) AS INT64) AS total_events,
         CAST(SUM(miles_earned) AS INT64) AS total_miles_earned,
-        CAST(SUM(miles_redeemed) AS INT64) AS total_miles_redeemed
+        CAST(SUM(miles_redeemed) AS INT64) AS total_miles_redeemed,
+        MIN(first_earned_date) AS first_earned_date,
+        CAST(SUM(negative_days) AS INT64) AS negative_days
     FROM seen_pieces_by_target
     GROUP BY
         user_id,
@@ -248,6 +299,27 @@ WITH days AS (
     ) AS ranked
     WHERE
         piece_rank = 1
+), first_negatives AS (
+    /* The earliest piece that ended a day below zero: the settled one's first such day comes
+       before every new day. */
+    SELECT
+        user_id,
+        target,
+        first_negative_date,
+        first_negative_balance
+    FROM (
+        SELECT
+            user_id,
+            target,
+            first_negative_date,
+            first_negative_balance,
+            ROW_NUMBER() OVER (PARTITION BY user_id, target ORDER BY first_negative_date) AS negative_rank
+        FROM seen_pieces_by_target
+        WHERE
+            NOT first_negative_date IS NULL
+    ) AS ranked
+    WHERE
+        negative_rank = 1
 ), active_points AS (
     SELECT
         previous.user_id,
@@ -420,6 +492,10 @@ WITH days AS (
         seen.total_events,
         seen.total_miles_earned,
         seen.total_miles_redeemed,
+        seen.first_earned_date,
+        seen.negative_days,
+        first_negatives.first_negative_date,
+        first_negatives.first_negative_balance,
         first_touch.first_platform,
         first_touch.first_utm_source,
         first_touch.first_country,
@@ -435,6 +511,8 @@ WITH days AS (
     FROM seen
     INNER JOIN first_touch
         ON seen.user_id = first_touch.user_id AND seen.target = first_touch.target
+    LEFT JOIN first_negatives
+        ON seen.user_id = first_negatives.user_id AND seen.target = first_negatives.target
     LEFT JOIN active
         ON seen.user_id = active.user_id AND seen.target = active.target
     LEFT JOIN ranked_streaks AS longest
@@ -456,6 +534,10 @@ SELECT
     to_end.total_events, /* Valid events, all time. */
     to_end.total_miles_earned, /* Miles earned, all time. */
     to_end.total_miles_redeemed, /* Miles redeemed, all time. */
+    to_end.first_earned_date, /* First day with miles earned (> 0); NULL if none. */
+    to_end.negative_days, /* Days with a valid event that ended with a negative miles balance (earned - redeemed so far). */
+    to_end.first_negative_date, /* First such day; NULL if none. */
+    to_end.first_negative_balance, /* The balance at the end of that day. */
     to_end.first_platform, /* Platform of the first event. */
     to_end.first_utm_source, /* utm_source of the first event (first touch). */
     to_end.first_country, /* country of the first event. */
@@ -476,6 +558,10 @@ SELECT
     settled.total_events AS settled_total_events,
     settled.total_miles_earned AS settled_total_miles_earned,
     settled.total_miles_redeemed AS settled_total_miles_redeemed,
+    settled.first_earned_date AS settled_first_earned_date,
+    settled.negative_days AS settled_negative_days,
+    settled.first_negative_date AS settled_first_negative_date,
+    settled.first_negative_balance AS settled_first_negative_balance,
     settled.first_platform AS settled_first_platform,
     settled.first_utm_source AS settled_first_utm_source,
     settled.first_country AS settled_first_country,
