@@ -21,6 +21,10 @@ MODEL (
 );
 
 WITH month_end_users AS (
+    /* Month ends as days whose next day is a first, rather than engagement_date =
+       LAST_DAY(engagement_date): DuckDB 1.5 carries an equality of a column with a function of
+       itself over to the interval's bounds (last_day(d) BETWEEN ...), which then skip no row
+       groups, and each daily run scanned the whole table. */
     SELECT
         engagement.engagement_date AS month_end,
         engagement.user_id,
@@ -31,7 +35,7 @@ WITH month_end_users AS (
         ON engagement.user_id = first_active.user_id
     WHERE
         engagement.engagement_date BETWEEN @start_ds AND @end_ds
-        AND engagement.engagement_date = LAST_DAY(engagement.engagement_date, MONTH)
+        AND EXTRACT(DAY FROM DATE_ADD(engagement.engagement_date, INTERVAL '1' DAY)) = 1
 ), by_cohort AS (
     SELECT
         month_end,

@@ -3,8 +3,10 @@
    day without activity in between). dormancy_days = d - previous active day; buckets 2-7, 8-30,
    31-90 and 90+ (91 days or more). Summed over the buckets, a day's returns are the daily growth
    accounting's resurrected users (tested). Every day from the first activity has a row per bucket.
-   The previous active day of a user active in the interval may lie anywhere before it, so the
-   model reads the earlier active days of those users only (not of everyone). */
+   The previous active day of a user active in the interval may lie anywhere before it, but only
+   a gap of up to 90 days needs its length: the model reads the 90 days before the interval, and
+   int_user_first_active tells whether a user without a day there was active before, so its daily
+   cost does not grow with history (an earlier version read all earlier active days). */
 MODEL (
     name analytics.resurrections_daily,
     kind INCREMENTAL_BY_TIME_RANGE (
@@ -28,22 +30,26 @@ WITH window_days AS (
     FROM intermediate.int_user_active_days
     WHERE
         activity_date BETWEEN @start_ds AND @end_ds
+), window_users AS (
+    SELECT DISTINCT
+        user_id
+    FROM window_days
 ), earlier_days AS (
-    /* Each window user's last active day before the window. */
+    /* Each window user's last active day before the window, read from the 90 days before it only.
+       A user first active earlier with no active day there was away longer than 90 days, all the
+       buckets tell apart (90+): the day 91 days before the window stands in for that older day. */
     SELECT
-        active_days.user_id,
-        MAX(active_days.activity_date) AS activity_date
-    FROM intermediate.int_user_active_days AS active_days
-    INNER JOIN (
-        SELECT DISTINCT
-            user_id
-        FROM window_days
-    ) AS window_users
-        ON active_days.user_id = window_users.user_id
-    WHERE
-        active_days.activity_date < @start_date
+        window_users.user_id,
+        IFNULL(MAX(active_days.activity_date), DATE_SUB(@start_date, INTERVAL '91' DAY)) AS activity_date
+    FROM window_users
+    INNER JOIN intermediate.int_user_first_active AS first_active
+        ON window_users.user_id = first_active.user_id
+        AND first_active.first_active_date < @start_date
+    LEFT JOIN intermediate.int_user_active_days AS active_days
+        ON window_users.user_id = active_days.user_id
+        AND active_days.activity_date BETWEEN DATE_SUB(@start_date, INTERVAL '90' DAY) AND DATE_SUB(@start_date, INTERVAL '1' DAY)
     GROUP BY
-        active_days.user_id
+        window_users.user_id
 ), gaps AS (
     SELECT
         user_id,

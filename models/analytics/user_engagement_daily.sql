@@ -6,7 +6,8 @@ MODEL (
     name analytics.user_engagement_daily,
     kind INCREMENTAL_BY_TIME_RANGE (
         time_column engagement_date,
-        lookback @late_arrival_days
+        lookback @late_arrival_days,
+        batch_size 31
     ),
     grain (user_id, engagement_date),
     cron '@daily',
@@ -58,5 +59,8 @@ SELECT
     SUM(1 << days_ago) AS activity_bits /* Bit i set: active i days before (bit 0: that day). */
 FROM days_ago
 GROUP BY
+    engagement_date,
+    user_id
+@ORDER_BY(@orders_storage())
     engagement_date,
     user_id

@@ -202,3 +202,6 @@ SELECT
 FROM ledger
 WHERE
     activity_date <= @end_ds
+@ORDER_BY(@orders_storage())
+    activity_date,
+    user_id

@@ -99,6 +99,7 @@ BIGQUERY_FUNCTIONS = frozenset(
         "DatetimeDiff",
         "DatetimeSub",
         "Exists",
+        "Extract",  # EXTRACT(DAY FROM d); EXTRACT(WEEK ...) is refused by TRAPS above
         "GenerateDateArray",
         "Greatest",
         "If",
