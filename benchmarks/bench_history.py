@@ -31,6 +31,7 @@ import argparse
 import dataclasses
 import datetime as dt
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -43,6 +44,16 @@ def median_run(runs: list[Step]) -> Step:
     """The run with the median wall time (the lower middle one of an even count)."""
     ordered = sorted(runs, key=lambda run: run.seconds)
     return ordered[(len(ordered) - 1) // 2]
+
+
+def settle(folder: Path) -> None:
+    """Writes a fresh copy's pages to disk before a timed run: left dirty, the run's first fsync
+    (DuckDB's first checkpoint) would flush the whole file, a cost that follows the warehouse's
+    size and has nothing to do with the run (measured: 0.2 s at 90 days, 0.6 s at 360)."""
+    for path in folder.rglob("*"):
+        if path.is_file():
+            with path.open("rb+") as file:
+                os.fsync(file.fileno())
 
 
 def day_events(landing: Path, day: dt.date) -> int:
@@ -123,6 +134,7 @@ def main() -> int:
         for n, day, env in days:
             shutil.rmtree(warehouse)
             shutil.copytree(args.work / f"before_{n}", warehouse)
+            settle(warehouse)
             end = ["--end", day.isoformat()]
             daily = timed(f"daily run for {day} (day {n})", [cli, "run", *end], env)
             noop = timed("daily run, nothing new", [cli, "run", *end], env)
