@@ -21,8 +21,10 @@ BQ_EMULATOR_PYTHON ?= $(HOME)/.pyenv/versions/3.13.0/bin/python3.13
 BQ_EMULATOR_VENV := $(VENV)/bigquery-emulator
 BQ_EMULATOR_STAMP := $(BQ_EMULATOR_VENV)/.installed
 export SQLMESH__DISABLE_ANONYMIZED_ANALYTICS := 1
-# Demo and test runs always use their own warehouse, never one you pointed ANALYTICS_WAREHOUSE at.
-DEMO_ENV := ANALYTICS_LANDING_DIR=sample_data/landing ANALYTICS_WAREHOUSE=data/demo/warehouse.duckdb ANALYTICS_START=2025-01-01
+# The demo writes the default warehouse with the default settings (config.yaml's), so that
+# `sqlmesh info`, `sqlmesh ui`, `growth-analytics summary` and `make superset` see it with no
+# variables set; it never follows an ANALYTICS_WAREHOUSE you pointed elsewhere.
+DEMO_ENV := ANALYTICS_LANDING_DIR=sample_data/landing ANALYTICS_WAREHOUSE=data/warehouse.duckdb ANALYTICS_START=2025-01-01
 # The bundled sample ends on this day; the demo stops there rather than filling empty days up to today.
 DEMO_END := 2025-04-30
 

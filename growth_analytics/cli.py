@@ -1,30 +1,39 @@
 """`growth-analytics`: the project's command line.
 
-growth-analytics run        the daily pipeline for cron: `sqlmesh run` under the run lock
-                            (the first time, when production does not exist yet, `sqlmesh plan`)
+growth-analytics run        the daily pipeline for cron: SQLMesh's run of production's models, as
+                            planned, under the run lock (--init: the first plan of an empty project)
 growth-analytics plan       `sqlmesh plan --auto-apply --no-prompts` under the run lock
 growth-analytics restate    re-read a date range's landing files and recompute its tables
                             (re-delivered files, very late events)
 growth-analytics publish    copy the dashboards' tables into the serving file, under the run lock
-                            (run, prod plan and restate do it after each success)
-growth-analytics summary    print what the warehouse holds
+                            (run, prod plan and restate do it after each success; DuckDB only)
+growth-analytics summary    print what production holds
 growth-analytics metrics    write docs/metrics.md from the METRIC definitions in metrics/
 growth-analytics superset   the Superset dashboards: init, import, export, serve, up, screenshots
 growth-analytics generate   write synthetic landing files
+
+Exit codes: 0 done; 1 SQLMesh failed (a model, an audit, a plan); 2 a setting cannot work; 3 the
+warehouse was updated but the serving file could not be; 75 another process holds the run lock
+or SQLMesh's state (try again later); 78 production needs a reviewed plan first (none yet, or one
+was interrupted): the message names the command.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
-import subprocess
 import sys
-from pathlib import Path
 
-from growth_analytics import PROJECT_ROOT
 from growth_analytics.dashboards.bundle import BundleError
 from growth_analytics.dashboards.server import SupersetError
+from growth_analytics.project import (
+    PROD,
+    StateLocked,
+    Target,
+    load_target,
+    production,
+    sqlmesh_context,
+)
 from growth_analytics.runlock import EXIT_LOCKED, RunLocked, exclusive_run
 from growth_analytics.serving import PublishError
 from growth_analytics.settings import Settings, SettingsError
@@ -35,39 +44,36 @@ from growth_analytics.settings import Settings, SettingsError
 RESTATE_MODELS = ("staging.stg_events_classified",)
 # The warehouse was updated but the serving file could not be; the old one is still served.
 EXIT_PUBLISH_FAILED = 3
+# EX_CONFIG: production needs someone to apply a reviewed plan; retrying will not help.
+EXIT_NEEDS_PLAN = 78
 
 
-def sqlmesh_command(*args: str) -> list[str]:
-    return [str(Path(sys.executable).with_name("sqlmesh")), "--paths", str(PROJECT_ROOT), *args]
+class NeedsPlan(RuntimeError):
+    """Production does not exist, or a plan applying to it was interrupted."""
 
 
-def _sqlmesh(*args: str) -> int:
-    # SQLMesh compiles its built-in audits' conditions (e.g. `-1 is not None`) at run time, and
-    # Python warns about them on every run; they are SQLMesh's own and harmless.
-    env = {**os.environ, "PYTHONWARNINGS": "ignore::SyntaxWarning"}
-    return subprocess.run(sqlmesh_command(*args), cwd=PROJECT_ROOT, env=env, check=False).returncode
+def next_day(day: dt.date) -> dt.date:
+    return day + dt.timedelta(days=1)
 
 
-def production_exists(settings: Settings) -> bool:
-    """Whether `sqlmesh plan` has ever been applied to prod in this warehouse."""
-    if not settings.warehouse.exists():
-        return False
-    import duckdb
-
+def parse_day(text: str) -> dt.date:
     try:
-        with duckdb.connect(str(settings.warehouse), read_only=True) as con:
-            rows = con.execute(
-                "SELECT count(*) FROM information_schema.tables "
-                "WHERE table_schema = 'sqlmesh' AND table_name = '_environments'"
-            ).fetchone()
-            if not rows or not rows[0]:
-                return False
-            found = con.execute(
-                "SELECT count(*) FROM sqlmesh._environments WHERE name = 'prod'"
-            ).fetchone()
-            return bool(found and found[0])
-    except duckdb.Error:
-        return False
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise SettingsError(f"--end/--start {text!r}: expected a date, YYYY-MM-DD") from None
+
+
+def last_arrived_day(target: Target) -> dt.date | None:
+    """The default end of a run: the last landing day that has arrived, so that a late or missing
+    delivery is not run as a day on which nobody was active. Undated (unpartitioned) files carry
+    no delivery day: with them the run goes up to yesterday (UTC), as cron's clock says."""
+    from growth_analytics.landing.layout import last_landing_day
+
+    last, undated = last_landing_day(target.landing_dir)
+    if undated:
+        yesterday = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
+        return max(last, yesterday) if last else yesterday
+    return last
 
 
 def publish_serving(settings: Settings) -> int:
@@ -79,79 +85,157 @@ def publish_serving(settings: Settings) -> int:
     return 0
 
 
-def then_publish(code: int, settings: Settings) -> int:
+def then_publish(code: int, target: Target, settings: Settings | None) -> int:
     """After a successful write, publish; a failed one publishes nothing and keeps its code."""
-    return publish_serving(settings) if code == 0 else code
+    if code != 0:
+        return code
+    if settings is None:
+        print(
+            f"Not publishing a serving file: the {target.gateway} gateway keeps the data in "
+            f"{target.engine}, which the dashboards read directly.",
+            file=sys.stderr,
+        )
+        return 0
+    return publish_serving(settings)
 
 
-def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    with exclusive_run(settings.warehouse, "growth-analytics run"):
-        code = then_publish(run_pipeline(args, settings), settings)
+def _settings(target: Target) -> Settings | None:
+    """The serving file's settings: for a DuckDB warehouse only."""
+    return Settings.for_warehouse(target.warehouse) if target.warehouse else None
+
+
+def _plan(context, environment: str | None = None, **kwargs) -> int:
+    from sqlmesh.utils.errors import SQLMeshError
+
+    try:
+        context.plan(environment, auto_apply=True, no_prompts=True, **kwargs)
+    except SQLMeshError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _needs_plan_message(target: Target, prod) -> str:
+    if not prod.exists:
+        return (
+            f"no production environment yet ({target.describe()}): apply the first plan with "
+            "`growth-analytics plan` (or `growth-analytics run --init`), then schedule `run`"
+        )
+    return (
+        f"production was left half-applied by an interrupted plan ({prod.plan_id}, "
+        f"{target.describe()}): finish it with `growth-analytics plan`"
+    )
+
+
+def run_pipeline(args: argparse.Namespace, context, target: Target) -> int:
+    """Production's models as planned, up to the end day; never a change of models."""
+    from sqlmesh.utils.errors import SQLMeshError
+
+    prod = production(context)
+    end = parse_day(args.end) if args.end else last_arrived_day(target)
+    if not prod.exists and args.init:
+        print("No production environment yet: applying the first plan (--init).", file=sys.stderr)
+        if end is None:
+            raise NeedsPlan(f"no landing day has arrived in {target.landing_dir}")
+        return _plan(context, execution_time=next_day(end))
+    if not prod.exists or prod.interrupted:
+        raise NeedsPlan(_needs_plan_message(target, prod))
+    if prod.changed_models:
+        shown = ", ".join(prod.changed_models[:8])
+        more = f" and {len(prod.changed_models) - 8} more" if len(prod.changed_models) > 8 else ""
+        print(
+            f"warning: the local models differ from production's ({shown}{more}); running "
+            "production as planned. Apply the change with a reviewed `growth-analytics plan`.",
+            file=sys.stderr,
+        )
+    if end is None:
+        print(f"No landing day has arrived in {target.landing_dir}: nothing to run.")
+        return 0
+    try:
+        # Execution time = the day after the end: what the run computes depends on the landing
+        # files and the end day, not on the machine's clock.
+        status = context.run(PROD, end=next_day(end), execution_time=next_day(end))
+    except SQLMeshError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    return 1 if status.is_failure else 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    target = load_target()
+    with exclusive_run(target.lock_anchor, "growth-analytics run"):
+        with sqlmesh_context(target) as context:
+            code = run_pipeline(args, context, target)
+        code = then_publish(code, target, _settings(target))
     if code == 0 and args.summary:
-        return cmd_summary(args, settings)
+        return cmd_summary(args)
     return code
 
 
-def run_pipeline(args: argparse.Namespace, settings: Settings) -> int:
-    if production_exists(settings):
-        return _sqlmesh("run", *(["--end", args.end] if args.end else []))
-    print("No production environment yet: applying the first plan.", file=sys.stderr)
-    # A production plan takes no end date; its execution time bounds the backfill.
-    until = ["--execution-time", next_day(args.end)] if args.end else []
-    return _sqlmesh("plan", "--auto-apply", "--no-prompts", *until)
-
-
-def next_day(day: str) -> str:
-    return (dt.date.fromisoformat(day) + dt.timedelta(days=1)).isoformat()
-
-
-def cmd_plan(args: argparse.Namespace, settings: Settings) -> int:
-    # As in `run`: the execution time, not an end date, bounds what a production plan fills.
-    until = ["--execution-time", next_day(args.end)] if args.end else []
-    with exclusive_run(settings.warehouse, "growth-analytics plan"):
-        code = _sqlmesh(
-            "plan",
-            *([args.environment] if args.environment else []),
-            "--auto-apply",
-            "--no-prompts",
-            *until,
-        )
-        if args.environment in (None, "prod"):  # dashboards read prod only
-            code = then_publish(code, settings)
+def cmd_plan(args: argparse.Namespace) -> int:
+    target = load_target()
+    # As in `run`: the end day (by default the last landing day that has arrived) sets the
+    # execution time, which bounds what a production plan fills; not the machine's clock.
+    end = parse_day(args.end) if args.end else last_arrived_day(target)
+    until = {"execution_time": next_day(end)} if end else {}
+    with exclusive_run(target.lock_anchor, "growth-analytics plan"):
+        with sqlmesh_context(target) as context:
+            code = _plan(context, args.environment, **until)
+        if args.environment in (None, PROD):  # dashboards read prod only
+            code = then_publish(code, target, _settings(target))
     if code == 0 and args.summary:
-        return cmd_summary(args, settings)
+        return cmd_summary(args)
     return code
 
 
-def cmd_restate(args: argparse.Namespace, settings: Settings) -> int:
-    restate = [arg for model in RESTATE_MODELS for arg in ("--restate-model", model)]
-    with exclusive_run(settings.warehouse, "growth-analytics restate"):
-        code = _sqlmesh(
-            "plan",
-            *restate,
-            "--start",
-            args.start,
-            "--end",
-            args.end,
-            "--auto-apply",
-            "--no-prompts",
+def cmd_restate(args: argparse.Namespace) -> int:
+    target = load_target()
+    start, end = parse_day(args.start), parse_day(args.end)
+    with exclusive_run(target.lock_anchor, "growth-analytics restate"):
+        with sqlmesh_context(target) as context:
+            prod = production(context)
+            if not prod.exists or prod.interrupted:
+                raise NeedsPlan(_needs_plan_message(target, prod))
+            # Restate up to what production already covers, never up to the machine's date.
+            until = max(end, prod.last_day or end)
+            code = _plan(
+                context,
+                restate_models=list(RESTATE_MODELS),
+                start=start,
+                end=end,
+                execution_time=next_day(until),
+            )
+        return then_publish(code, target, _settings(target))
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    target = load_target()
+    settings = _settings(target)
+    if settings is None:
+        raise SettingsError(
+            f"the {target.gateway} gateway keeps no DuckDB warehouse: there is no serving file to "
+            "publish (the dashboards read BigQuery directly)"
         )
-        return then_publish(code, settings)
-
-
-def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
     # The lock too: never read the warehouse while a writer writes it.
-    with exclusive_run(settings.warehouse, "growth-analytics publish"):
+    with exclusive_run(target.lock_anchor, "growth-analytics publish"):
         return publish_serving(settings)
 
 
-def cmd_summary(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_summary(args: argparse.Namespace) -> int:
     from growth_analytics.summary import print_summary
 
-    return print_summary(settings.warehouse)
+    target = load_target()
+    with sqlmesh_context(target) as context:
+        prod = production(context)
+        if not prod.exists:
+            raise NeedsPlan(
+                f"no production environment yet ({target.describe()}): run `make demo` for the "
+                "bundled sample, or `growth-analytics plan`"
+            )
+        return print_summary(context.engine_adapter)
 
 
-def cmd_metrics(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_metrics(args: argparse.Namespace) -> int:
     from growth_analytics.semantic import write_docs
 
     return write_docs(check=args.check)
@@ -168,7 +252,12 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="the daily pipeline (for cron), under the run lock")
     run.add_argument("--summary", action="store_true", help="print a summary afterwards")
     run.add_argument(
-        "--end", help="last day to process (default: yesterday); for replays and tests"
+        "--end", help="last day to process (default: the last landing day that has arrived)"
+    )
+    run.add_argument(
+        "--init",
+        action="store_true",
+        help="apply the first plan when production does not exist yet (never otherwise)",
     )
     run.set_defaults(func=cmd_run)
 
@@ -176,7 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("environment", nargs="?", help="virtual environment (default: prod)")
     plan.add_argument("--summary", action="store_true", help="print a summary afterwards")
     plan.add_argument(
-        "--end", help="last day to fill (default: yesterday); e.g. the last day of a fixed sample"
+        "--end", help="last day to fill (default: the last landing day that has arrived)"
     )
     plan.set_defaults(func=cmd_plan)
 
@@ -209,17 +298,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.command == "generate":
-        return args.func(args) or 0
     try:
-        settings = Settings.from_env()
-        return args.func(args, settings)
+        if args.command == "superset":
+            return args.func(args, Settings.from_env())
+        return args.func(args) or 0
     except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except RunLocked as exc:
+    except (RunLocked, StateLocked) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_LOCKED
+    except NeedsPlan as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_NEEDS_PLAN
     except PublishError as exc:
         print(f"error: serving file not published: {exc}", file=sys.stderr)
         return EXIT_PUBLISH_FAILED

@@ -71,6 +71,17 @@ class Settings:
     late_arrival_days: int
 
     @classmethod
+    def for_warehouse(cls, warehouse: Path, env: dict[str, str] | None = None) -> Settings:
+        """The settings of a DuckDB warehouse SQLMesh's configuration names."""
+        settings = cls.from_env(env)
+        env = dict(os.environ if env is None else env)
+        return cls(
+            warehouse=warehouse,
+            serving=serving_path(env, warehouse),
+            late_arrival_days=settings.late_arrival_days,
+        )
+
+    @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         env = dict(os.environ if env is None else env)
         late = env.get("ANALYTICS_LATE_DAYS", str(DEFAULT_LATE_DAYS))

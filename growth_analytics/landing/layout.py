@@ -130,3 +130,11 @@ def discover(source: LandingSource | str) -> Discovery:
             )
         files.append(LandingFile(entry.relative, location, entry.size, *fmt, day))
     return Discovery(files, skipped)
+
+
+def last_landing_day(source: LandingSource | str) -> tuple[dt.date | None, bool]:
+    """The latest landing date among the dated files (None: none is dated), and whether any file
+    is undated (its rows land on their own event dates, which only reading it tells)."""
+    files = discover(source).files
+    days = [f.partition_date for f in files if f.partition_date is not None]
+    return (max(days) if days else None), any(f.partition_date is None for f in files)

@@ -113,7 +113,7 @@ def loaded(tmp_path_factory) -> Pipeline:
         pytest.skip(f"public sample not present at {PUBLIC_SAMPLE}")
     pipeline = Pipeline(tmp_path_factory.mktemp("public"), start="2025-03-07")
     copy_into(PUBLIC_SAMPLE, pipeline.landing / "event_stream.csv")
-    pipeline.cli("run")
+    pipeline.cli("run", "--init")
     return pipeline
 
 

@@ -93,8 +93,8 @@ def test_daily_runs_equal_a_full_rebuild(tmp_path):
 
     daily, rebuild = pipeline("daily"), pipeline("rebuild")
     for offset in range(DAYS):
-        daily.cli("run", "--end", (START + dt.timedelta(days=offset)).isoformat())
-    rebuild.cli("run", "--end", config.end.isoformat())
+        daily.cli("run", "--init", "--end", (START + dt.timedelta(days=offset)).isoformat())
+    rebuild.cli("run", "--init", "--end", config.end.isoformat())
 
     midnight_sessions = daily.scalar(
         "SELECT COUNT(*) FROM analytics.fct_events "

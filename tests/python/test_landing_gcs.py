@@ -345,7 +345,7 @@ def test_pipeline_on_gcs_equals_the_local_folder(make_pipeline, emulator):
     assert not any(remote.landing.iterdir())  # nothing to read locally: it all comes from GCS
 
     for pipeline in (local, remote):
-        pipeline.cli("run", "--end", DAYS[-2])
+        pipeline.cli("run", "--init", "--end", DAYS[-2])
         pipeline.cli("run", "--end", DAYS[-1])
 
     for table, order_by in COMPARED.items():

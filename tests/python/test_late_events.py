@@ -18,7 +18,7 @@ def test_late_events_within_and_beyond_the_reach_back(make_pipeline):
     p = make_pipeline("late", start="2025-03-01")
     land(p, "2025-03-05", "2025-03-05 10:00:00,u_1,miles_earned,dining,100,web,organic,SG")
     land(p, "2025-03-08", "2025-03-08 10:00:00,u_1,miles_earned,dining,50,web,organic,SG")
-    p.cli("run", "--end", "2025-03-08")  # first run: the plan, up to 2025-03-08
+    p.cli("run", "--init", "--end", "2025-03-08")  # first run: the plan, up to 2025-03-08
     assert p.query("SELECT event_date, miles_earned FROM analytics.fct_events ORDER BY 1") == [
         (d, m) for d, m in [(_d("2025-03-05"), 100), (_d("2025-03-08"), 50)]
     ]
@@ -81,7 +81,7 @@ def test_a_file_redelivered_into_a_day_that_ran_is_read_by_restate(make_pipeline
     p = make_pipeline("redelivered", start="2025-03-01")
     land(p, "2025-03-05", "2025-03-05 10:00:00,u_1,miles_earned,dining,100,web,organic,SG")
     land(p, "2025-03-06", "2025-03-06 10:00:00,u_2,like,,,ios,google,TH")
-    p.cli("run", "--end", "2025-03-06")
+    p.cli("run", "--init", "--end", "2025-03-06")
     # A second file for 2025-03-05 arrives after that day ran, with a copy of an event already
     # staged (a replay) and a new one; the daily run does not go back for it.
     write_csv(

@@ -105,7 +105,7 @@ def test_daily_runs_with_a_late_event_equal_a_rebuild(make_pipeline):
         _landing_file(daily, day, lines)
         _landing_file(rebuild, day, lines)
 
-    daily.cli("run", "--end", "2025-03-01")
+    daily.cli("run", "--init", "--end", "2025-03-01")
     listed = "SELECT user_id FROM analytics.users_negative_balance_history ORDER BY 1"
     assert daily.query(listed) == [("uy",), ("uz",)]
     daily.cli("run", "--end", "2025-03-02")
@@ -116,7 +116,7 @@ def test_daily_runs_with_a_late_event_equal_a_rebuild(make_pipeline):
         "FROM analytics.miles_economy_daily ORDER BY 1"
     ) == [(dt.date(2025, 3, 1), 100, 1), (dt.date(2025, 3, 2), 60, 1)]
     daily.cli("run", "--end", "2025-03-03")
-    rebuild.cli("run", "--end", "2025-03-03")
+    rebuild.cli("run", "--init", "--end", "2025-03-03")
 
     assert daily.query(
         "SELECT user_id, first_negative_date, first_negative_balance, miles_balance, "

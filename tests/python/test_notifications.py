@@ -64,7 +64,7 @@ def test_a_failed_first_plan_notifies_the_webhook(make_pipeline, webhook):
     pipeline = notified_pipeline(make_pipeline, webhook, "failing_plan")
     # A file type the landing reader refuses fails the ingestion model.
     write_csv(pipeline.landing / "dt=2025-03-01" / "events.xlsx", b"not a spreadsheet")
-    done = pipeline.cli("run", "--end", "2025-03-01", check=False)
+    done = pipeline.cli("run", "--init", "--end", "2025-03-01", check=False)
     assert done.returncode != 0
     assert webhook.received, f"no notification for a failed plan:\n{done.stdout[-2000:]}"
     (message,) = webhook.received
@@ -74,7 +74,7 @@ def test_a_failed_first_plan_notifies_the_webhook(make_pipeline, webhook):
 
 def test_a_failed_daily_run_notifies_the_webhook(make_pipeline, webhook):
     pipeline = notified_pipeline(make_pipeline, webhook, "failing_run")
-    pipeline.cli("run", "--end", "2025-03-01")
+    pipeline.cli("run", "--init", "--end", "2025-03-01")
     assert webhook.received == []
     write_csv(pipeline.landing / "dt=2025-03-02" / "events.xlsx", b"not a spreadsheet")
     done = pipeline.cli("run", "--end", "2025-03-02", check=False)
@@ -89,5 +89,5 @@ def test_a_failed_daily_run_notifies_the_webhook(make_pipeline, webhook):
 
 def test_a_successful_run_notifies_nobody(make_pipeline, webhook):
     pipeline = notified_pipeline(make_pipeline, webhook, "passing")
-    pipeline.cli("run", "--end", "2025-03-01")
+    pipeline.cli("run", "--init", "--end", "2025-03-01")
     assert webhook.received == []

@@ -77,7 +77,7 @@ EXPECTED_ACCOUNTING = {
 def broken_landing(make_pipeline):
     pipeline = make_pipeline("broken", start="2025-03-01")
     landing_files(pipeline)
-    pipeline.cli("run")
+    pipeline.cli("run", "--init")
     return pipeline
 
 
@@ -142,7 +142,7 @@ def test_running_again_changes_nothing(broken_landing):
         "analytics.ingestion_accounting": "landed_date, source_file",
     }
     before = {t: broken_landing.table_digest(t, o) for t, o in tables.items()}
-    broken_landing.cli("run")
+    broken_landing.cli("run", "--init")
     broken_landing.sqlmesh("run")
     after = {t: broken_landing.table_digest(t, o) for t, o in tables.items()}
     assert before == after

@@ -35,7 +35,7 @@ def test_concurrent_runs_one_wins_and_state_stays_valid(make_pipeline):
         p.landing / "dt=2025-03-02" / "a.csv",
         f"{HEADER}\n2025-03-02 10:00:00,u_1,like,,,web,organic,SG\n",
     )
-    cmd = [str(BIN / "growth-analytics"), "run"]
+    cmd = [str(BIN / "growth-analytics"), "run", "--init"]
     procs = [
         subprocess.Popen(
             cmd,

@@ -16,7 +16,6 @@ import duckdb
 import pytest
 from conftest import PROJECT_ROOT, Pipeline, write_csv
 
-from growth_analytics.cli import EXIT_PUBLISH_FAILED
 from growth_analytics.runlock import EXIT_LOCKED, exclusive_run
 from growth_analytics.serving import PublishError, publish, published_tables
 from growth_analytics.settings import Settings, SettingsError
@@ -42,7 +41,7 @@ def built(tmp_path_factory) -> Pipeline:
     p = Pipeline(tmp_path_factory.mktemp("serving"), start="2025-03-01")
     land(p, "2025-03-04", ["u_1", "u_2", "u_3"])
     land(p, "2025-03-05", ["u_1", "u_4"])
-    p.cli("run", "--end", "2025-03-05")
+    p.cli("run", "--init", "--end", "2025-03-05")
     return p
 
 
@@ -318,14 +317,20 @@ def test_the_pipeline_writes_while_dashboards_read_and_publishes_the_new_day(
 # --- the command line ---------------------------------------------------------------------------
 
 
-def test_a_failed_run_publishes_nothing_and_keeps_the_sqlmesh_exit_code(built):
+def test_a_failed_run_publishes_nothing_and_exits_1(built):
     serving = Settings.from_env(built.env).serving
     served = serving.read_bytes()
-    sqlmesh = built.sqlmesh("run", "--end", "not-a-date", check=False)
-    done = built.cli("run", "--end", "not-a-date", check=False)
-    assert sqlmesh.returncode != 0
-    assert done.returncode == sqlmesh.returncode
-    assert done.returncode != EXIT_PUBLISH_FAILED
+    bad_date = built.cli("run", "--end", "not-a-date", check=False)
+    assert bad_date.returncode == 2
+    assert "expected a date" in bad_date.stderr
+    # A file type the landing reader refuses fails the staging model: SQLMesh's run fails.
+    write_csv(built.landing / "dt=2025-03-09" / "events.xlsx", b"not a spreadsheet")
+    try:
+        done = built.cli("run", "--end", "2025-03-09", check=False)
+    finally:
+        (built.landing / "dt=2025-03-09" / "events.xlsx").unlink()
+    assert done.returncode == 1, done.stderr[-2000:]
+    assert "events.xlsx" in done.stdout + done.stderr
     assert "Published" not in done.stdout
     assert serving.read_bytes() == served
 

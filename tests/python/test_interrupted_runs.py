@@ -1,0 +1,158 @@
+"""A killed or raced run never leaves the next one blocked or unsafe: `growth-analytics` runs
+SQLMesh in its own process, so kill -9 stops every write with it and releases the run lock;
+an interrupted first plan makes the next `run` fail at once naming the command that recovers;
+a bare `sqlmesh` beside a run is refused by DuckDB's lock on SQLMesh's state, and a run beside a
+bare `sqlmesh` exits 75. After each, the recovered warehouse equals a clean run's, table by table.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import time
+
+import pytest
+from conftest import BIN, PROJECT_ROOT, Pipeline
+
+from growth_analytics.cli import EXIT_NEEDS_PLAN
+from growth_analytics.runlock import EXIT_LOCKED, lock_path
+
+SAMPLE_LANDING = PROJECT_ROOT / "sample_data" / "landing"
+START, END, NEXT = "2025-01-01", "2025-01-20", "2025-01-21"
+
+
+def tables(pipeline: Pipeline) -> dict[str, list[tuple]]:
+    names = pipeline.query(
+        "SELECT table_schema || '.' || table_name FROM information_schema.tables "
+        "WHERE table_schema IN ('staging', 'intermediate', 'analytics') ORDER BY 1"
+    )
+    return {name: pipeline.query(f"SELECT * FROM {name} ORDER BY ALL") for (name,) in names}
+
+
+def new_pipeline(root, name: str) -> Pipeline:
+    pipeline = Pipeline(root / name, start=START)
+    shutil.copytree(SAMPLE_LANDING, pipeline.landing, dirs_exist_ok=True)
+    return pipeline
+
+
+def start(pipeline: Pipeline, *args: str, group: bool = False) -> subprocess.Popen:
+    return subprocess.Popen(
+        [str(BIN / "growth-analytics"), *args],
+        cwd=PROJECT_ROOT,
+        env=pipeline.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=group,
+    )
+
+
+def kill_when(process: subprocess.Popen, marker: str, group: bool = False) -> str:
+    """Read the command's output until `marker`, then kill -9 it (or its process group)."""
+    seen = []
+    for line in process.stdout:
+        seen.append(line)
+        if marker in line:
+            if group:
+                os.killpg(process.pid, signal.SIGKILL)
+            else:
+                os.kill(process.pid, signal.SIGKILL)
+            break
+    process.wait(timeout=60)
+    assert process.returncode == -signal.SIGKILL, "".join(seen)[-3000:]
+    return "".join(seen)
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory) -> dict[str, list[tuple]]:
+    """The tables a clean first plan to END, then a run to NEXT, leave."""
+    pipeline = new_pipeline(tmp_path_factory.mktemp("clean"), "clean")
+    pipeline.cli("plan", "--end", END)
+    pipeline.cli("run", "--end", NEXT)
+    return tables(pipeline)
+
+
+def no_process_left_writing(pipeline: Pipeline) -> None:
+    """Nothing holds the run lock or SQLMesh's state: both can be taken at once."""
+    import fcntl
+
+    import duckdb
+
+    with open(lock_path(pipeline.warehouse), "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    duckdb.connect(str(pipeline.warehouse)).close()
+
+
+@pytest.mark.parametrize(
+    ("marker", "group"),
+    [
+        ("staging.stg_events_classified", False),  # while the models are being built
+        ("Model batches executed", False),  # built, prod not yet promoted or finalized
+        ("Model batches executed", True),  # the same, the whole process group
+    ],
+)
+def test_a_first_plan_killed_is_recovered(tmp_path, clean, marker, group):
+    pipeline = new_pipeline(tmp_path, "killed")
+    kill_when(start(pipeline, "plan", "--end", END, group=group), marker, group)
+    no_process_left_writing(pipeline)
+
+    done = pipeline.cli("run", "--end", NEXT, check=False)
+    # At once, not after SQLMesh's hours of waiting for the interrupted plan to finish.
+    assert done.returncode == EXIT_NEEDS_PLAN, done.stdout[-2000:] + done.stderr[-2000:]
+    assert "growth-analytics plan" in done.stderr
+    pipeline.cli("plan", "--end", END)
+    pipeline.cli("run", "--end", NEXT)
+    assert tables(pipeline) == clean
+
+
+def test_a_daily_run_killed_is_recovered_by_the_next_run(tmp_path, clean):
+    pipeline = new_pipeline(tmp_path, "daily")
+    pipeline.cli("plan", "--end", END)
+    kill_when(start(pipeline, "run", "--end", NEXT), "staging.stg_events_classified")
+    no_process_left_writing(pipeline)
+    pipeline.cli("run", "--end", NEXT)
+    assert tables(pipeline) == clean
+
+
+def test_a_bare_sqlmesh_beside_a_run_is_refused_and_harms_nothing(tmp_path, clean):
+    pipeline = new_pipeline(tmp_path, "race")
+    pipeline.cli("plan", "--end", END)
+    run = start(pipeline, "run", "--end", NEXT)
+    # Wait until the run is writing, then race it with a bare sqlmesh run.
+    for line in run.stdout:
+        if "staging.stg_events_classified" in line or "[1/" in line:
+            break
+    bare = pipeline.sqlmesh("run", "--end", NEXT, check=False)
+    assert run.wait(timeout=600) == 0
+    assert bare.returncode != 0
+    assert "lock" in (bare.stdout + bare.stderr).lower()
+    pipeline.cli("run", "--end", NEXT)
+    assert tables(pipeline) == clean
+
+
+def test_a_run_beside_a_bare_sqlmesh_exits_75(tmp_path):
+    pipeline = new_pipeline(tmp_path, "beside")
+    pipeline.cli("plan", "--end", END)
+    holder = subprocess.Popen(
+        [
+            str(BIN / "python"),
+            "-c",
+            "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); "
+            "print('holding', flush=True); time.sleep(120)",
+            str(pipeline.warehouse),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        began = time.monotonic()
+        done = pipeline.cli("run", "--end", NEXT, check=False)
+        assert done.returncode == EXIT_LOCKED, done.stdout[-2000:] + done.stderr[-2000:]
+        assert "open in another process" in done.stderr
+        assert time.monotonic() - began < 60
+    finally:
+        holder.kill()
+        holder.wait()
