@@ -13,9 +13,10 @@ growth-analytics superset   the Superset dashboards: init, import, export, serve
 growth-analytics generate   write synthetic landing files
 
 Exit codes: 0 done; 1 SQLMesh failed (a model, an audit, a plan); 2 a setting cannot work; 3 the
-warehouse was updated but the serving file could not be; 75 another process holds the run lock
-or SQLMesh's state (try again later); 78 production needs a reviewed plan first (none yet, or one
-was interrupted): the message names the command.
+warehouse was updated but the serving file could not be; 74 a file could not be created or
+written (a read-only folder, a full disk); 75 another process holds the run lock or SQLMesh's state
+(try again later); 78 production needs a reviewed plan first (none yet, or one was interrupted):
+the message names the command.
 """
 
 from __future__ import annotations
@@ -46,6 +47,8 @@ RESTATE_MODELS = ("staging.stg_events_classified",)
 EXIT_PUBLISH_FAILED = 3
 # EX_CONFIG: production needs someone to apply a reviewed plan; retrying will not help.
 EXIT_NEEDS_PLAN = 78
+# EX_IOERR: a file could not be created or written (a read-only folder, a full disk).
+EXIT_IO_ERROR = 74
 
 
 class NeedsPlan(RuntimeError):
@@ -314,6 +317,9 @@ def main(argv: list[str] | None = None) -> int:
     except PublishError as exc:
         print(f"error: serving file not published: {exc}", file=sys.stderr)
         return EXIT_PUBLISH_FAILED
+    except OSError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_IO_ERROR
     except (SupersetError, BundleError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -91,10 +91,24 @@ def _is_lock_error(error: BaseException) -> bool:
     return "Could not set lock on file" in str(error)
 
 
+def _is_expected(error: BaseException) -> bool:
+    """DuckDB's I/O errors on SQLMesh's state: a lock held elsewhere, a file it cannot open."""
+    import duckdb
+
+    return isinstance(error, duckdb.IOException)
+
+
+def _expected(error: BaseException, target: Target) -> Exception:
+    if _is_lock_error(error):
+        return StateLocked(_locked_message(target))
+    return OSError(f"{target.state}: {str(error).splitlines()[0]}")
+
+
 @contextlib.contextmanager
 def sqlmesh_context(target: Target) -> Iterator:
-    """SQLMesh's Context for the target, its console and logging as the sqlmesh command sets
-    them; closed (its DuckDB connections released) on the way out."""
+    """SQLMesh's Context for the target, with the console the sqlmesh command sets; closed (its
+    DuckDB connections released) on the way out. DuckDB's I/O errors on the state come out as
+    StateLocked (another process has it) or OSError (it cannot be opened)."""
     from sqlmesh import Context
     from sqlmesh.core.console import configure_console
 
@@ -107,14 +121,14 @@ def sqlmesh_context(target: Target) -> Iterator:
     try:
         context = Context(paths=str(PROJECT_ROOT), gateway=target.gateway)
     except Exception as error:
-        if _is_lock_error(error):
-            raise StateLocked(_locked_message(target)) from None
+        if _is_expected(error):
+            raise _expected(error, target) from None
         raise
     try:
         yield context
     except Exception as error:
-        if _is_lock_error(error):
-            raise StateLocked(_locked_message(target)) from None
+        if _is_expected(error):
+            raise _expected(error, target) from None
         raise
     finally:
         context.close()

@@ -12,6 +12,7 @@ warehouse.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import time
@@ -93,18 +94,22 @@ def publish(warehouse: Path, serving: Path, tables: Iterable[tuple[str, str]]) -
     warehouse, serving = Path(warehouse), Path(serving)
     if not warehouse.exists():
         raise PublishError(f"warehouse {warehouse} does not exist: run the pipeline first")
-    check_no_wal(serving)
     staged = serving.with_name(serving.name + ".next")
-    remove_with_wal(staged)
     try:
+        check_no_wal(serving)
+        remove_with_wal(staged)
         with duckdb.connect(str(warehouse), read_only=True) as con:
             check_tables_exist(con, tables)
             published_at, landed, counts = build(con, staged, warehouse, tables)
         if wal_of(staged).exists():
             raise PublishError(f"{wal_of(staged)} left after CHECKPOINT: not publishing")
         os.replace(staged, serving)
+    except (OSError, duckdb.Error) as error:
+        # A read-only folder or a full disk: one line naming the file, not a traceback.
+        raise PublishError(f"writing {staged} for {serving}: {error}") from error
     finally:
-        remove_with_wal(staged)
+        with contextlib.suppress(OSError):  # nothing to remove where nothing could be written
+            remove_with_wal(staged)
     fsync_dir(serving.parent)
     return PublishResult(serving, published_at, landed, counts, time.perf_counter() - began)
 

@@ -17,6 +17,12 @@ QUERIES = {
         "SELECT reject_reason, COUNT(*) AS n FROM analytics.rejected_events "
         "GROUP BY reject_reason ORDER BY n DESC, reject_reason"
     ),
+    # The same month the non-blocking audit latest_month_quick_ratio_below_one looks at.
+    "latest_month": (
+        "SELECT period_start, period_end, quick_ratio, new_users, resurrected_users, "
+        "churned_users FROM analytics.quick_ratio_analysis WHERE period_grain = 'month' "
+        "ORDER BY period_start DESC LIMIT 1"
+    ),
     "latest": (
         "SELECT activity_date, COUNT(*) FROM intermediate.int_user_activity_daily "
         "GROUP BY activity_date ORDER BY activity_date DESC LIMIT 1"
@@ -47,6 +53,16 @@ def render(facts: dict[str, list[tuple]]) -> str:
     if facts["latest"]:
         day, active = facts["latest"][0]
         lines.append(f"  active on {day}   {active:>12,}  users")
+    if facts["latest_month"]:
+        start, end, ratio, new, resurrected, churned = facts["latest_month"][0]
+        if ratio is not None and ratio < 1:
+            lines += [
+                f"  growth alert for {start:%B %Y} ({start} to {end}): more users were lost "
+                f"({churned:,}) than won ({new:,} new, {resurrected:,} back); quick ratio "
+                f"{ratio:.2f}.",
+                "    The audit warning above (latest_month_quick_ratio_below_one) reports it:",
+                "    an alert about the business, not a failure of the pipeline.",
+            ]
     if facts["reasons"]:
         lines.append("  rejected rows by reason:")
         lines += [f"    {reason:<26}{count:>8,}" for reason, count in facts["reasons"]]
