@@ -303,7 +303,11 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         if args.command == "superset":
-            return args.func(args, Settings.from_env())
+            # The serving file beside the warehouse SQLMesh's configuration names (the demo's,
+            # with no variables set).
+            target = load_target()
+            settings = _settings(target) or Settings.from_env()
+            return args.func(args, settings)
         return args.func(args) or 0
     except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)
