@@ -2,9 +2,30 @@
 
 Every value comes from the environment that `growth-analytics superset` sets up: the metadata
 database (SQLite) and the secret key live in SUPERSET_HOME, outside git.
+
+DuckDB runs inside Superset's own processes, so a DuckDB connection that may read files can read
+anything Superset can: its secret key, the metadata, /etc/passwd. The database entry alone cannot
+be trusted to prevent that (an admin can add `duckdb:///:memory:` or edit an entry), so this file
+enforces it at three places:
+
+- DB_CONNECTION_MUTATOR rewrites every DuckDB engine Superset creates (SQL Lab, charts, "test
+  connection", metadata browsing): the DuckDB settings come from here, not from the entry, and a
+  database file is opened read-only;
+- a listener on every new DBAPI connection (whatever created the engine) switches external
+  access off, disables DuckDB's local file system and locks the configuration, then checks that
+  this holds, and refuses the connection otherwise;
+- a check before a database entry is written (API, UI, import) refuses a DuckDB entry that does
+  not itself say so, so that what is stored is what runs.
 """
 
+import json
 import os
+from contextlib import contextmanager
+
+from sqlalchemy import event
+from sqlalchemy.engine.url import URL, make_url
+from sqlalchemy.orm import object_session
+from sqlalchemy.pool import Pool
 
 SUPERSET_HOME = os.environ["SUPERSET_HOME"]
 # Generated once per SUPERSET_HOME by growth_analytics.superset and kept there, never in git.
@@ -20,3 +41,225 @@ DATA_CACHE_CONFIG = {"CACHE_TYPE": "NullCache"}
 PREVENT_UNSAFE_DB_CONNECTIONS = True
 # Charts are read-only views of the marts: no uploads, no example data.
 CSV_EXTENSIONS: set[str] = set()
+
+# Telemetry. The 6.1.0 wheel's frontend always draws Scarf's tracking pixel
+# (apachesuperset.gateway.scarf.sh) in the menu bar: its SCARF_ANALYTICS switch is read when the
+# JavaScript is built, not at run time, so no setting here removes it. The browser's Content
+# Security Policy is what stops it: Superset's default policy allows the Scarf hosts and
+# events.mapbox.com (Mapbox GL's usage events); this one is the default without them, and
+# without the map tile hosts, which no chart of this project uses. Superset's Python side sends
+# nothing out. TALISMAN_ENABLED is pinned so that the TALISMAN_ENABLED environment variable
+# cannot drop the policy.
+TALISMAN_ENABLED = True
+_FONT_HOSTS = ["fonts.googleapis.com", "fonts.gstatic.com", "use.typekit.net", "use.typekit.com"]
+TALISMAN_CONFIG = {
+    "content_security_policy": {
+        "base-uri": ["'self'"],
+        "default-src": ["'self'"],
+        "img-src": ["'self'", "blob:", "data:"],
+        "worker-src": ["'self'", "blob:"],
+        "connect-src": ["'self'"],
+        "object-src": "'none'",
+        # Fonts only when an admin's theme names them (the default theme names none).
+        "style-src": ["'self'", "'unsafe-inline'", *[f"https://{h}" for h in _FONT_HOSTS]],
+        "font-src": ["'self'", *[f"https://{h}" for h in _FONT_HOSTS]],
+        "script-src": ["'self'", "'strict-dynamic'"],
+    },
+    "content_security_policy_nonce_in": ["script-src"],
+    "force_https": False,
+    "session_cookie_secure": False,
+}
+
+# DuckDB settings an entry may choose (resource limits; Superset's own user agent). Anything
+# else it sets is dropped: temp_directory, for one, becomes a directory DuckDB may read and
+# write even with external access off.
+DUCKDB_KEPT_SETTINGS = frozenset({"threads", "memory_limit", "custom_user_agent"})
+# What a DuckDB entry must say to be saved; the connection gets it whatever the entry says.
+DUCKDB_REQUIRED_CONFIG = {"enable_external_access": False, "lock_configuration": True}
+DUCKDB_PROBE_PATH = "/superset-duckdb-lockdown-probe"
+
+
+class DuckDBLockdownError(RuntimeError):
+    """A DuckDB connection or database entry that could reach the file system."""
+
+
+def is_duckdb(url: URL) -> bool:
+    return url.get_backend_name() == "duckdb"
+
+
+def in_memory(url: URL) -> bool:
+    return not url.database or url.database.startswith(":memory:")
+
+
+def duckdb_connect_args(url: URL, connect_args: dict) -> dict:
+    """The arguments every DuckDB connection gets: the entry's resource settings, external
+    access off, a database file read-only (DuckDB refuses read-only for an in-memory one).
+    lock_configuration is set by lock_duckdb_connection, once the local file system is off:
+    a locked configuration cannot be changed any more, and DuckDB refuses
+    disabled_filesystems before the database is open."""
+    given = connect_args.get("config") or {}
+    config = {key: value for key, value in given.items() if key in DUCKDB_KEPT_SETTINGS}
+    config["enable_external_access"] = False
+    args = {"config": config}
+    if not in_memory(url):
+        args["read_only"] = True
+    return args
+
+
+def DB_CONNECTION_MUTATOR(uri, params, username, security_manager, source):
+    """Superset calls this just before create_engine, for every engine of a database entry."""
+    if not is_duckdb(uri):
+        return uri, params
+    # duckdb_engine turns the URI's query into DuckDB settings that override connect_args,
+    # and runs connect_args' preload_extensions and register_filesystems: none are kept.
+    params = {**params, "connect_args": duckdb_connect_args(uri, params.get("connect_args", {}))}
+    return uri.set(query={}), params
+
+
+def duckdb_connection(dbapi_connection):
+    """The DuckDB connection under duckdb_engine's wrapper, or None for another database."""
+    module = type(dbapi_connection).__module__.split(".")[0]
+    return dbapi_connection if module in {"duckdb", "_duckdb", "duckdb_engine"} else None
+
+
+def lock_duckdb_connection(dbapi_connection, connection_record) -> None:
+    """Every new DuckDB connection, however its engine was made: external access and the local
+    file system off, configuration locked; then checked, and refused if it does not hold.
+
+    Connections to the same file in one process share one DuckDB instance, so a connection may
+    arrive already locked by an earlier one: then it is only checked."""
+    connection = duckdb_connection(dbapi_connection)
+    if connection is None:
+        return
+    try:
+        ((locked,),) = connection.execute("SELECT current_setting('lock_configuration')").fetchall()
+        if not locked:
+            try:
+                # Disabling the local file system also covers what external access leaves
+                # open: the database's own WAL and temp paths, which COPY ... TO could write.
+                # The open database file keeps being read through its open handle.
+                connection.execute("SET enable_external_access = false")
+                connection.execute("SET disabled_filesystems = 'LocalFileSystem'")
+                connection.execute("SET lock_configuration = true")
+            except Exception:
+                # Another thread's connection to the same file may have locked it since the
+                # read above; whether the result holds is what the check below says.
+                pass
+        problems = duckdb_lockdown_problems(connection)
+    except Exception as exc:
+        problems = [f"{type(exc).__name__}: {exc}"]
+    if problems:
+        connection.close()
+        raise DuckDBLockdownError(
+            "DuckDB connection refused by superset_config.py: " + "; ".join(problems)
+        )
+
+
+def duckdb_lockdown_problems(connection) -> list[str]:
+    """What is wrong with a DuckDB connection's lockdown, read back from DuckDB itself."""
+    ((external, locked),) = connection.execute(
+        "SELECT current_setting('enable_external_access'), current_setting('lock_configuration')"
+    ).fetchall()
+    problems = []
+    if external:
+        problems.append("enable_external_access is on")
+    if not locked:
+        problems.append("the configuration is not locked")
+    # duckdb_settings() does not report disabled_filesystems: ask the file system itself.
+    try:
+        connection.execute(f"SELECT * FROM read_text('{DUCKDB_PROBE_PATH}')").fetchall()
+        problems.append("the local file system answers")
+    except Exception as exc:
+        if "LocalFileSystem has been disabled" not in str(exc):
+            problems.append(f"the local file system is not disabled ({exc})")
+    return problems
+
+
+if not event.contains(Pool, "connect", lock_duckdb_connection):
+    event.listen(Pool, "connect", lock_duckdb_connection)
+
+
+def duckdb_entry_problems(sqlalchemy_uri: str, extra: str | None, encrypted_extra: str | None):
+    """Why a database entry would allow DuckDB file access as written (empty when it would not,
+    or when it is not DuckDB)."""
+    try:
+        url = make_url(sqlalchemy_uri)
+    except Exception:  # Superset refuses a malformed URI itself
+        return []
+    if not is_duckdb(url):
+        return []
+    problems = []
+    if url.query:
+        problems.append(f"settings in the URI ({', '.join(sorted(url.query))})")
+    if encrypted_extra and json.loads(encrypted_extra):
+        problems.append("a secure extra (it would replace the connection arguments)")
+    engine_params = json.loads(extra or "{}").get("engine_params") or {}
+    connect_args = engine_params.get("connect_args") or {}
+    config = connect_args.get("config") or {}
+    for key, value in DUCKDB_REQUIRED_CONFIG.items():
+        if config.get(key) is not value:
+            problems.append(f"engine_params.connect_args.config.{key} is not {json.dumps(value)}")
+    allowed = DUCKDB_KEPT_SETTINGS | set(DUCKDB_REQUIRED_CONFIG)
+    if extra_settings := sorted(set(config) - allowed):
+        problems.append(f"DuckDB settings other than resource limits ({', '.join(extra_settings)})")
+    if other_args := sorted(set(connect_args) - {"config", "read_only"}):
+        problems.append(f"connection arguments {', '.join(other_args)}")
+    if not in_memory(url) and connect_args.get("read_only") is not True:
+        problems.append("a database file not opened read_only")
+    return problems
+
+
+def entry_refusal(database) -> str | None:
+    """Why a database entry (a Superset Database object) may not be saved, or None."""
+    problems = duckdb_entry_problems(
+        database.sqlalchemy_uri, database.extra, database.encrypted_extra
+    )
+    if not problems:
+        return None
+    return (
+        f"a DuckDB entry must not allow file access ({'; '.join(problems)}). Give it extra "
+        '{"engine_params": {"connect_args": {"read_only": true, "config": '
+        '{"enable_external_access": false, "lock_configuration": true}}}} (no read_only for '
+        "duckdb:///:memory:) and no settings in the URI"
+    )
+
+
+def refuse_open_duckdb_entry(mapper, connection, target) -> None:
+    """Before a database entry is written, whichever command writes it (API, UI, import, CLI)."""
+    session = object_session(target)
+    if session is not None and not session.is_modified(target, include_collections=False):
+        # SQLAlchemy calls before_update for an entry only its collections changed (a dataset
+        # added to it): that writes none of its columns, and is not an edit to refuse.
+        return
+    if reason := entry_refusal(target):
+        from marshmallow import ValidationError
+        from superset.commands.database.exceptions import DatabaseInvalidError
+
+        # The API answers this exception with 422 and the message (an update does; a create
+        # has already been refused by ENGINE_CONTEXT_MANAGER below, with the same message).
+        raise DatabaseInvalidError(
+            exceptions=[ValidationError([f"{target.database_name!r} not saved: {reason}"], "extra")]
+        )
+
+
+@contextmanager
+def ENGINE_CONTEXT_MANAGER(database, catalog, schema):
+    """Around every engine Superset makes. An entry that is not saved yet is a connection test:
+    the API's create runs one before it saves, the UI's "Test connection" button another.
+    Refusing an entry that allows file access there gives its author the reason (the write
+    check above cannot: the create command replaces any error at that point with "Database
+    could not be created"). A saved entry is not refused here: the mutator and the connection
+    listener hold for it whatever it says."""
+    if database.id is None and (reason := entry_refusal(database)):
+        raise DuckDBLockdownError(reason)
+    yield
+
+
+def FLASK_APP_MUTATOR(app) -> None:
+    # Superset's models exist only once the app does; the listener sees every write of a
+    # database entry, whichever command makes it.
+    from superset.models.core import Database
+
+    for moment in ("before_insert", "before_update"):
+        if not event.contains(Database, moment, refuse_open_duckdb_entry):
+            event.listen(Database, moment, refuse_open_duckdb_entry)
