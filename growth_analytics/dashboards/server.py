@@ -29,6 +29,7 @@ CONFIG_PATH = PROJECT_ROOT / "superset_config" / "superset_config.py"
 DEFAULT_HOME = PROJECT_ROOT / "data" / "superset"
 DEFAULT_PORT = 8088
 IMPORT_SCRIPT = Path(__file__).with_name("superset_import.py")
+ROLES_SCRIPT = Path(__file__).with_name("superset_roles.py")
 
 
 class SupersetError(RuntimeError):
@@ -115,7 +116,8 @@ class Superset:
         return self.command("superset", *args)
 
     def initialise(self) -> None:
-        """Metadata database, roles and the admin user; safe to repeat."""
+        """Metadata database, Superset's roles and the project's (the dashboard viewer), the
+        admin user; safe to repeat."""
         self.home.mkdir(parents=True, exist_ok=True)
         self.superset("db", "upgrade")
         self.superset(
@@ -133,6 +135,9 @@ class Superset:
             self.admin_password(),
         )
         self.superset("init")
+        # The viewer may read the project's database, once an import has created it (the import
+        # grants it too).
+        self.command("python", str(ROLES_SCRIPT), *project_database_uuids())
 
     def import_bundle(self, bundle: bytes) -> None:
         """Import (and overwrite) every dashboard, chart, dataset and database of the bundle."""
@@ -185,6 +190,13 @@ class Superset:
             yield base_url, process, wait_until_healthy(base_url, process)
         finally:
             stop(process)
+
+
+def project_database_uuids() -> list[str]:
+    """The uuids of the database entries in superset_exports/ (the same for every target)."""
+    from growth_analytics.dashboards.bundle import read_tree
+
+    return [doc["uuid"] for name, doc in read_tree().items() if name.startswith("databases/")]
 
 
 def wait_until_healthy(base_url: str, process, timeout: float = 180.0) -> float:

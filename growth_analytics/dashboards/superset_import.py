@@ -5,15 +5,18 @@ BUNDLE.zip USER`) and imports nothing from this project. `superset import-dashbo
 never overwrites a database that already exists (6.1.0 imports a dashboard's databases with
 overwrite=False), so a new serving path or a switch to the BigQuery target would silently keep
 the old connection. This does what that command does, after importing the bundle's databases
-the way Superset's database import does, with overwrite.
+the way Superset's database import does, with overwrite. Then the dashboard viewer role
+(superset_roles.py) is given read access to the bundle's databases, which exist only now.
 """
 
 from __future__ import annotations
 
 import sys
+from uuid import UUID
 from zipfile import ZipFile
 
 import yaml
+from superset_roles import VIEWER_ROLE, sync_viewer_role
 
 
 def main(argv: list[str]) -> int:
@@ -42,8 +45,12 @@ def main(argv: list[str]) -> int:
             return 1
         ImportDatabasesCommand(databases, overwrite=True).run()
         ImportDashboardsCommand(contents, overwrite=True).run()
+        readable = sync_viewer_role(
+            [UUID(yaml.safe_load(text)["uuid"]) for name, text in databases.items() if "/" in name]
+        )
     names = sorted(name for name in contents if name.startswith("dashboards/"))
     print(f"imported {len(names)} dashboards: {', '.join(names)}")
+    print(f"role {VIEWER_ROLE!r} reads {', '.join(readable)}")
     return 0
 
 
