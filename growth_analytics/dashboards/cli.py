@@ -15,8 +15,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from growth_analytics import PROJECT_ROOT
@@ -71,6 +74,33 @@ def take_screenshots(
     return done.returncode, results
 
 
+class Stopped(Exception):
+    """SIGTERM or SIGHUP arrived."""
+
+
+@contextmanager
+def stop_on_signals() -> Iterator[None]:
+    """SIGTERM and SIGHUP raise Stopped, so that the blocks that stop gunicorn run. gunicorn
+    runs in a session of its own (Ctrl-C in a terminal must reach this process only, which then
+    stops gunicorn's whole process group): a signal that only ended this process would leave
+    it serving. A second signal while stopping is ignored: the first has already been acted on."""
+    stopping = False
+
+    def handler(signum, frame):
+        nonlocal stopping
+        if not stopping:
+            stopping = True
+            raise Stopped(signal.Signals(signum).name)
+
+    signals = (signal.SIGTERM, signal.SIGHUP)
+    previous = {signum: signal.signal(signum, handler) for signum in signals}
+    try:
+        yield
+    finally:
+        for signum, old in previous.items():
+            signal.signal(signum, old)
+
+
 def cmd_init(args, settings) -> int:
     Superset.from_env().initialise()
     return 0
@@ -92,24 +122,36 @@ def cmd_export(args, settings) -> int:
     return cmd_sync_metrics(argparse.Namespace(check=True), settings)
 
 
-def cmd_serve(args, settings) -> int:
+def serve(port: int) -> int:
     superset = Superset.from_env()
-    with superset.running(args.port, log=Path("/dev/stderr")) as (base_url, process, seconds):
+    with superset.running(port, log=Path("/dev/stderr")) as (base_url, process, seconds):
         print(
             f"Superset is up at {base_url} after {seconds:.0f} s: log in as "
             f"{superset.admin_user} with the password in SUPERSET_ADMIN_PASSWORD or "
-            f"{superset.home / 'admin_password'}. Ctrl-C stops it."
+            f"{superset.home / 'admin_password'}. Ctrl-C or SIGTERM stops it.",
+            flush=True,
         )
+        return process.wait()
+
+
+def cmd_serve(args, settings) -> int:
+    with stop_on_signals():
         try:
-            return process.wait()
-        except KeyboardInterrupt:
+            return serve(args.port)
+        except (KeyboardInterrupt, Stopped):
             return 0
 
 
 def cmd_up(args, settings) -> int:
-    cmd_init(args, settings)
-    cmd_import(args, settings)
-    return cmd_serve(args, settings)
+    # A signal during init or import ends the superset command it interrupts (subprocess.run
+    # kills its child on the way out), and serving never starts.
+    with stop_on_signals():
+        try:
+            cmd_init(args, settings)
+            cmd_import(args, settings)
+            return serve(args.port)
+        except (KeyboardInterrupt, Stopped):
+            return 0
 
 
 def cmd_sync_metrics(args, settings) -> int:
