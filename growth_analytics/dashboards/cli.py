@@ -50,28 +50,31 @@ def dashboard_slugs(exports_dir: Path = EXPORTS_DIR) -> list[str]:
 
 
 def take_screenshots(
-    superset: Superset, base_url: str, out_dir: Path, slugs: list[str]
-) -> tuple[int, list[dict]]:
-    """Run screenshot.py with Superset's Python; its exit code and one result per dashboard."""
+    superset: Superset,
+    base_url: str,
+    out_dir: Path,
+    slugs: list[str],
+    user: tuple[str, str] | None = None,
+) -> tuple[int, list[dict], dict]:
+    """Run screenshot.py with Superset's Python, as the admin or user=(name, password): its exit
+    code, one result per dashboard, and what the browser asked of other hosts than Superset
+    (screenshot.py's last line: requests sent, and requests the page's policy blocked)."""
+    name, password = user or (superset.admin_user, superset.admin_password())
+    script = [str(superset.bin / "python"), str(SCREENSHOT_SCRIPT)]
     done = subprocess.run(
-        [
-            str(superset.bin / "python"),
-            str(SCREENSHOT_SCRIPT),
-            base_url,
-            superset.admin_user,
-            str(out_dir),
-            *slugs,
-        ],
-        input=superset.admin_password() + "\n",
+        [*script, base_url, name, str(out_dir), *slugs],
+        input=password + "\n",
         capture_output=True,
         text=True,
         check=False,
         timeout=120 + 90 * len(slugs),
     )
-    results = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
-    if done.returncode not in (0, 1) or len(results) != len(slugs):
+    lines = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    results = [line for line in lines if "slug" in line]
+    network = next((line["other_hosts"] for line in lines if "other_hosts" in line), None)
+    if done.returncode not in (0, 1) or len(results) != len(slugs) or network is None:
         raise SupersetError(f"screenshots failed ({done.returncode}):\n{done.stderr[-4000:]}")
-    return done.returncode, results
+    return done.returncode, results, network
 
 
 class Stopped(Exception):
@@ -175,7 +178,7 @@ def cmd_screenshots(args, settings) -> int:
     cmd_init(args, settings)
     cmd_import(args, settings)
     with superset.running(free_port()) as (base_url, _, _):
-        code, results = take_screenshots(superset, base_url, args.out, dashboard_slugs())
+        code, results, _ = take_screenshots(superset, base_url, args.out, dashboard_slugs())
     for result in results:
         print(json.dumps(result))
     return code

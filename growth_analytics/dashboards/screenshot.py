@@ -3,7 +3,9 @@ and none shows an error, and save a PNG of it.
 
 Runs with the Superset environment's Python (`.venv/superset/bin/python screenshot.py ...`),
 which ships Selenium; it imports nothing from this project. Prints one JSON object per dashboard
-and exits 1 when any dashboard is blank or shows an error.
+and exits 1 when any dashboard is blank or shows an error. A last JSON object lists what the
+pages asked of any other host than Superset (the login and home pages included, which carry
+the menu bar and its telemetry pixel): {"other_hosts": {"sent": [...], "blocked": [...]}}.
 
     screenshot.py BASE_URL USER OUT_DIR SLUG [SLUG ...]   (the password comes on standard input)
 """
@@ -15,6 +17,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from PIL import Image, ImageStat
 from selenium import webdriver
@@ -49,7 +52,26 @@ def browser(profile: str) -> webdriver.Chrome:
     options.binary_location = "/usr/bin/chromium"
     for flag in (*CHROMIUM_FLAGS, f"--user-data-dir={profile}"):
         options.add_argument(flag)
+    # The DevTools network events: every request a page makes, and why one was blocked.
+    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
     return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+
+
+def other_hosts(driver: webdriver.Chrome, base_url: str, seen: dict[str, dict]) -> None:
+    """Add the page's http(s) requests to other hosts than Superset's to seen (by request id),
+    with the reason the browser blocked one (for example "csp": the Content Security Policy),
+    if it did. The performance log is emptied by each read."""
+    home = urlsplit(base_url).netloc
+    for entry in driver.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        params = message.get("params", {})
+        if message["method"] == "Network.requestWillBeSent":
+            url = params["request"]["url"]
+            parts = urlsplit(url)
+            if parts.scheme in ("http", "https") and parts.netloc != home:
+                seen[params["requestId"]] = {"url": url, "blocked": None}
+        elif message["method"] == "Network.loadingFailed" and params["requestId"] in seen:
+            seen[params["requestId"]]["blocked"] = params.get("blockedReason")
 
 
 def log_in(driver: webdriver.Chrome, base_url: str, user: str, password: str) -> None:
@@ -134,10 +156,15 @@ def main(argv: list[str]) -> int:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     failed = False
+    requests: dict[str, dict] = {}
     with tempfile.TemporaryDirectory() as profile:
         driver = browser(profile)
         try:
             log_in(driver, base_url, user, password)
+            # The home page the login lands on draws the menu bar (standalone dashboards do
+            # not): give its images time to be asked for.
+            time.sleep(3)
+            other_hosts(driver, base_url, requests)
             for slug in slugs:
                 began = time.monotonic()
                 driver.get(f"{base_url}/superset/dashboard/{slug}/?standalone=1")
@@ -159,8 +186,12 @@ def main(argv: list[str]) -> int:
                     not states or result["errors"] or result["not_drawn"] or not result["not_blank"]
                 )
                 print(json.dumps(result), flush=True)
+                other_hosts(driver, base_url, requests)
         finally:
             driver.quit()
+    sent = sorted({r["url"] for r in requests.values() if not r["blocked"]})
+    blocked = sorted({f"{r['url']} ({r['blocked']})" for r in requests.values() if r["blocked"]})
+    print(json.dumps({"other_hosts": {"sent": sent, "blocked": blocked}}), flush=True)
     return 1 if failed else 0
 
 

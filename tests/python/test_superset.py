@@ -12,14 +12,20 @@ import difflib
 import io
 import json
 import math
+import os
 import shutil
+import signal
+import socket
+import sqlite3
 import subprocess
 import time
 import zipfile
+from contextlib import closing
 from pathlib import Path
 
 import duckdb
 import pytest
+import requests
 import yaml
 from conftest import BIN, PROJECT_ROOT, Pipeline
 from reference import growth_accounting, last_complete_period
@@ -44,7 +50,7 @@ def pipeline(tmp_path_factory) -> Pipeline:
     shutil.copytree(SAMPLE, pipeline.landing, dirs_exist_ok=True)
     held = pipeline.landing.parent / "held"
     shutil.move(pipeline.landing / f"dt={LAST_DAY}", held / f"dt={LAST_DAY}")
-    pipeline.cli("run", "--end", "2025-04-29")
+    pipeline.cli("run", "--init", "--end", "2025-04-29")  # the first run applies the plan
     pipeline.serving = pipeline.warehouse.with_name("serving.duckdb")
     assert pipeline.serving.exists()
     return pipeline
@@ -164,37 +170,367 @@ def test_the_export_of_the_imported_dashboards_is_the_committed_tree(superset):
     assert_export_is_the_committed_tree(instance)
 
 
-def test_sql_lab_cannot_read_local_files_write_or_unlock_duckdb(client):
+def project_database_id(client) -> int:
     databases = client.listing("database", ["id", "database_name"])
     (database_id,) = [d["id"] for d in databases if d["database_name"] == "growth_analytics"]
-    ok = client.sql(database_id, "SELECT COUNT(*) AS n FROM analytics.growth_accounting_daily")
-    assert ok.status_code == 200, ok.text[:500]
-    assert ok.json()["data"][0]["n"] > 0
+    return database_id
+
+
+# DuckDB's answer once superset_config.py has switched its local file system off. An entry's own
+# settings alone (enable_external_access false) answer "file system operations are disabled":
+# this text says the connection went through superset_config.py.
+LOCKED = "File system LocalFileSystem has been disabled by configuration"
+ALLOWED_TABLE = "SELECT COUNT(*) AS n FROM analytics.growth_accounting_daily"
+
+
+def assert_answers(client, database_id: int, sql: str) -> list[dict]:
+    response = client.sql(database_id, sql)
+    assert response.status_code == 200, f"{sql}: {response.text[:500]}"
+    return response.json()["data"]
+
+
+def assert_refused(client, database_id: int, sql: str, message: str = LOCKED) -> None:
+    response = client.sql(database_id, sql)
+    assert response.status_code != 200, f"{sql} was allowed: {response.text[:300]}"
+    assert message in response.text, f"{sql}: {response.text[:500]}"
+
+
+def file_reads(secret: Path, home: Path) -> list[str]:
+    """SQL that reads a file the test made, every file beside it, /etc/passwd and Superset's
+    own secret key."""
+    return [
+        f"SELECT * FROM read_csv('{secret}')",
+        f"SELECT * FROM read_text('{secret.parent}/*')",
+        "SELECT * FROM read_csv('/etc/passwd')",
+        f"SELECT content FROM read_text('{home / 'secret_key'}')",
+    ]
+
+
+@pytest.fixture
+def secret_csv(tmp_path) -> Path:
+    path = tmp_path / "files" / "secret.csv"
+    path.parent.mkdir()
+    path.write_text("secret\nsomething only the server's user may read\n")
+    return path
+
+
+def test_sql_lab_cannot_read_local_files_write_or_unlock_duckdb(client, superset, pipeline):
+    instance, _ = superset
+    database_id = project_database_id(client)
+    assert assert_answers(client, database_id, ALLOWED_TABLE)[0]["n"] > 0
+    wal = f"{pipeline.serving}.wal"  # external access alone lets a query write here
     refused = {
-        "SELECT * FROM read_csv('/etc/passwd')": "file system operations are disabled",
-        "SELECT * FROM read_text('/etc/hostname')": "file system operations are disabled",
-        "SET enable_external_access = true": "",
+        "SELECT * FROM read_csv('/etc/passwd')": LOCKED,
+        "SELECT * FROM read_text('/etc/hostname')": LOCKED,
+        f"SELECT * FROM read_text('{instance.home / 'secret_key'}')": LOCKED,
+        f"COPY (SELECT 1 AS a) TO '{wal}'": LOCKED,
+        "COPY (SELECT 1) TO '/tmp/leak.csv'": LOCKED,
+        f"ATTACH '{pipeline.warehouse}' AS wh": LOCKED,
+        "SET enable_external_access = true": "the configuration has been locked",
+        "SET disabled_filesystems = ''": "the configuration has been locked",
         "CREATE TABLE analytics.x AS SELECT 1 AS a": "",
-        "COPY (SELECT 1) TO '/tmp/leak.csv'": "",
     }
     for sql, message in refused.items():
-        response = client.sql(database_id, sql)
-        assert response.status_code != 200, f"{sql} was allowed: {response.text[:300]}"
-        assert message in response.text, f"{sql}: {response.text[:300]}"
-    assert not Path("/tmp/leak.csv").exists()
+        assert_refused(client, database_id, sql, message)
+    assert not Path("/tmp/leak.csv").exists() and not Path(wal).exists()
+
+
+def create_database(client, name: str, uri: str, extra: dict):
+    return client.post(
+        "/api/v1/database/",
+        {
+            "database_name": name,
+            "sqlalchemy_uri": uri,
+            "expose_in_sqllab": True,
+            "extra": json.dumps(extra),
+        },
+    )
+
+
+def entry_extra(connect_args: dict) -> dict:
+    return {"engine_params": {"connect_args": connect_args}}
+
+
+LOCKED_CONFIG = {"enable_external_access": False, "lock_configuration": True}
+
+
+def test_a_duckdb_entry_that_allows_file_access_cannot_be_saved(client, pipeline, secret_csv):
+    """Through the API: a new entry is refused (and so is its connection test), and so is an
+    edit of the project's entry that drops its settings. The message says why."""
+    serving = f"duckdb:///{pipeline.serving}"
+    refused = {
+        "no settings": ("duckdb:///:memory:", {}, "enable_external_access is not false"),
+        "not locked": (
+            "duckdb:///:memory:",
+            entry_extra({"config": {"enable_external_access": False}}),
+            "lock_configuration is not true",
+        ),
+        "settings in the URI": (
+            "duckdb:///:memory:?enable_external_access=true",
+            entry_extra({"config": LOCKED_CONFIG}),
+            "settings in the URI (enable_external_access)",
+        ),
+        "a readable temp directory": (
+            "duckdb:///:memory:",
+            entry_extra({"config": {**LOCKED_CONFIG, "temp_directory": str(secret_csv.parent)}}),
+            "other than resource limits (temp_directory)",
+        ),
+        "an extension": (
+            "duckdb:///:memory:",
+            entry_extra({"config": LOCKED_CONFIG, "preload_extensions": ["httpfs"]}),
+            "connection arguments preload_extensions",
+        ),
+        "a writable file": (
+            serving,
+            entry_extra({"config": LOCKED_CONFIG}),
+            "not opened read_only",
+        ),
+    }
+    before = client.listing("database", ["id", "database_name"])
+    for name, (uri, extra, reason) in refused.items():
+        for path in ("/api/v1/database/test_connection/", "/api/v1/database/"):
+            response = client.post(
+                path,
+                {
+                    "database_name": f"open {name}",
+                    "sqlalchemy_uri": uri,
+                    "extra": json.dumps(extra),
+                },
+            )
+            assert response.status_code == 422, f"{name}, {path}: {response.text[:500]}"
+            assert "must not allow file access" in response.text, response.text[:500]
+            assert reason in response.text, f"{name}: {response.text[:500]}"
+    assert client.listing("database", ["id", "database_name"]) == before
+
+    database_id = project_database_id(client)
+    saved = client.get(f"/api/v1/database/{database_id}/connection").json()["result"]
+    response = client.session.put(
+        f"{client.base_url}/api/v1/database/{database_id}",
+        json={"extra": json.dumps({"allows_virtual_table_explore": True})},
+        timeout=client.timeout,
+    )
+    assert response.status_code == 422, response.text[:500]
+    assert (
+        "'growth_analytics' not saved: a DuckDB entry must not allow file access" in response.text
+    )
+    after = client.get(f"/api/v1/database/{database_id}/connection").json()["result"]
+    assert json.loads(after["extra"]) == json.loads(saved["extra"])
+    # The check refuses what allows file access, not DuckDB: a locked entry is saved.
+    created = create_database(
+        client, "locked", "duckdb:///:memory:", entry_extra({"config": LOCKED_CONFIG})
+    )
+    assert created.status_code == 201, created.text[:500]
+    assert client.session.delete(
+        f"{client.base_url}/api/v1/database/{created.json()['id']}", timeout=client.timeout
+    ).ok
+
+
+def write_entry(instance: Superset, database_id: int, **columns: str) -> dict[str, str]:
+    """Change a database entry in Superset's metadata directly, past its checks (as an entry
+    written before them, or by hand, would be); the columns' previous values."""
+    with closing(sqlite3.connect(instance.home / "superset.db")) as metadata, metadata:
+        names = ", ".join(columns)
+        previous = metadata.execute(f"SELECT {names} FROM dbs WHERE id = ?", (database_id,))
+        old = dict(zip(columns, previous.fetchone(), strict=True))
+        assignments = ", ".join(f"{name} = ?" for name in columns)
+        metadata.execute(
+            f"UPDATE dbs SET {assignments} WHERE id = ?", (*columns.values(), database_id)
+        )
+    return old
+
+
+def chart_query(client, dataset_id: int, column: str):
+    """The chart-data API on a dataset: what a chart or a dashboard asks."""
+    return client.post(
+        "/api/v1/chart/data",
+        {
+            "datasource": {"id": dataset_id, "type": "table"},
+            "queries": [{"columns": [column], "metrics": [], "row_limit": 10}],
+            "result_format": "json",
+            "result_type": "full",
+        },
+    )
+
+
+def test_no_duckdb_connection_reads_files_whatever_its_entry_says(client, superset, secret_csv):
+    """The engine-level lockdown: a new in-memory DuckDB made through the API, then the same
+    entry and the project's own rewritten to allow file access, past the save check. Each still
+    answers SQL on its tables, in SQL Lab and in a chart; none reads a file."""
+    instance, _ = superset
+    reads = file_reads(secret_csv, instance.home)
+    created = create_database(
+        client, "scratch", "duckdb:///:memory:", entry_extra({"config": LOCKED_CONFIG})
+    )
+    assert created.status_code == 201, created.text[:500]
+    scratch = created.json()["id"]
+    project = project_database_id(client)
+    restore, dataset_id = None, None
+    try:
+        assert assert_answers(client, scratch, "SELECT 42 AS n") == [{"n": 42}]
+        for sql in reads:
+            assert_refused(client, scratch, sql)
+
+        open_extra = entry_extra(
+            {
+                "config": {
+                    "enable_external_access": True,
+                    "lock_configuration": False,
+                    "temp_directory": str(secret_csv.parent),
+                }
+            }
+        )
+        write_entry(
+            instance,
+            scratch,
+            sqlalchemy_uri="duckdb:///:memory:?enable_external_access=true",
+            extra=json.dumps(open_extra),
+        )
+        restore = write_entry(instance, project, extra=json.dumps({}))
+        for database_id, allowed in ((scratch, "SELECT 42 AS n"), (project, ALLOWED_TABLE)):
+            assert assert_answers(client, database_id, allowed)
+            for sql in reads:
+                assert_refused(client, database_id, sql)
+            assert_refused(client, database_id, "SET enable_external_access = true", "locked")
+
+        # A chart: a virtual dataset answers, then reads a file once its SQL says so.
+        dataset = client.post(
+            "/api/v1/dataset/",
+            {
+                "database": project,
+                "schema": "analytics",
+                "table_name": "scratch",
+                "sql": "SELECT 7 AS a",
+            },
+        )
+        assert dataset.status_code == 201, dataset.text[:500]
+        dataset_id = dataset.json()["id"]
+        answer = chart_query(client, dataset_id, "a")
+        assert answer.status_code == 200 and answer.json()["result"][0]["data"] == [{"a": 7}]
+        edit = client.session.put(
+            f"{client.base_url}/api/v1/dataset/{dataset_id}",
+            json={"sql": f"SELECT secret AS a FROM read_csv('{secret_csv}')"},
+            timeout=client.timeout,
+        )
+        assert edit.status_code == 200, edit.text[:500]
+        refused = chart_query(client, dataset_id, "a")
+        assert refused.status_code != 200 and LOCKED in refused.text, refused.text[:500]
+    finally:
+        if dataset_id is not None:
+            client.session.delete(f"{client.base_url}/api/v1/dataset/{dataset_id}", timeout=60)
+        if restore is not None:
+            write_entry(instance, project, **restore)
+        client.session.delete(f"{client.base_url}/api/v1/database/{scratch}", timeout=60)
+    assert [d["id"] for d in client.listing("database", ["id"])] == [project]
+    assert len(client.listing("dataset", ["id"])) == len(committed("datasets"))
+    assert assert_answers(client, project, ALLOWED_TABLE)[0]["n"] > 0
+
+
+VIEWER = ("viewer", "a-viewer-password-1")
+
+
+@pytest.fixture(scope="module")
+def viewer(superset) -> SupersetClient:
+    """A user with the project's "Dashboard Viewer" role, which `superset init` made."""
+    instance, base_url = superset
+    name, password = VIEWER
+    instance.superset(
+        "fab", "create-user", "--role", "Dashboard Viewer", "--username", name,
+        "--firstname", "Dash", "--lastname", "Viewer", "--email", f"{name}@localhost",
+        "--password", password,
+    )  # fmt: skip
+    return SupersetClient(base_url, name, password)
+
+
+def test_the_dashboard_viewer_reads_dashboards_and_charts_and_nothing_else(client, viewer, charts):
+    assert {row["slug"] for row in viewer.listing("dashboard", ["id", "slug"])} == set(
+        dashboard_slugs()
+    )
+    assert {row["slice_name"] for row in viewer.listing("chart", ["id", "slice_name"])} == set(
+        charts
+    )
+    assert len(viewer.listing("dataset", ["id", "table_name"])) == len(committed("datasets"))
+    for title in ("Growth accounting, day", "DAU, WAU and MAU", "Latest loaded day"):
+        response = viewer.chart_data(charts[title])
+        assert response.status_code == 200, f"{title}: {response.text[:300]}"
+        assert response.json()["result"][0]["rowcount"] > 0
+    assert viewer.get("/api/v1/dashboard/growth-accounting").status_code == 200
+    # A chart opened on its own, in Explore (saving it is refused below).
+    explore = viewer.get("/api/v1/explore/", slice_id=charts["Growth accounting, day"])
+    assert explore.status_code == 200, explore.text[:300]
+    assert explore.json()["result"]["slice"]["slice_name"] == "Growth accounting, day"
+
+    database_id = project_database_id(client)
+    assert assert_answers(client, database_id, ALLOWED_TABLE)  # the admin may
+    chart_id = charts["Growth accounting, day"]
+    refused = {
+        "SQL Lab": viewer.sql(database_id, ALLOWED_TABLE),
+        "the database list": viewer.get("/api/v1/database/"),
+        "a database's connection": viewer.get(f"/api/v1/database/{database_id}/connection"),
+        "a new database": create_database(
+            viewer, "mine", "duckdb:///:memory:", entry_extra({"config": LOCKED_CONFIG})
+        ),
+        "a connection test": viewer.post(
+            "/api/v1/database/test_connection/", {"sqlalchemy_uri": "duckdb:///:memory:"}
+        ),
+        "a chart edit": viewer.session.put(
+            f"{viewer.base_url}/api/v1/chart/{chart_id}", json={"slice_name": "x"}, timeout=60
+        ),
+        "a dashboard edit": viewer.session.put(
+            f"{viewer.base_url}/api/v1/dashboard/growth-accounting",
+            json={"dashboard_title": "x"},
+            timeout=60,
+        ),
+        "a saved query": viewer.get("/api/v1/saved_query/"),
+        "the query history": viewer.get("/api/v1/query/"),
+    }
+    for what, response in refused.items():
+        assert response.status_code in (401, 403), f"{what}: {response.status_code}"
+    assert client.get(f"/api/v1/chart/{chart_id}").json()["result"]["slice_name"] == (
+        "Growth accounting, day"
+    )
+
+
+def test_superset_pages_forbid_telemetry_hosts(superset):
+    """Superset 6.1.0's menu bar always draws Scarf's pixel: the page's Content Security Policy
+    (superset_config.py) is what keeps the browser from loading it."""
+    _, base_url = superset
+    response = requests.get(f"{base_url}/login/", timeout=60)
+    policy = dict(
+        directive.strip().split(" ", 1)
+        for directive in response.headers["Content-Security-Policy"].split(";")
+    )
+    assert policy["img-src"] == "'self' blob: data:"
+    assert policy["connect-src"] == "'self'"
+    assert policy["default-src"] == "'self'"
+    header = response.headers["Content-Security-Policy"]
+    for host in ("scarf", "mapbox", "openstreetmap", "cartocdn", "document360"):
+        assert host not in header
 
 
 def test_every_dashboard_draws_in_a_browser_without_errors(superset, tmp_path):
     instance, base_url = superset
     slugs = dashboard_slugs()
-    code, results = take_screenshots(instance, base_url, tmp_path, slugs)
+    code, results, other_hosts = take_screenshots(instance, base_url, tmp_path, slugs)
     assert code == 0, json.dumps(results, indent=1)
     for result in results:
         assert result["charts"] > 0 and result["drawn"] == result["charts"], result
         assert not result["errors"] and result["not_blank"], result
         assert Path(result["png"]).stat().st_size > 20_000, result
+    # Nothing left the browser for another host; the telemetry pixel was asked for, and the
+    # page's policy blocked it.
+    assert other_hosts["sent"] == [], other_hosts
+    assert any("scarf.sh" in url and "(csp)" in url for url in other_hosts["blocked"]), other_hosts
     # Drawing a dashboard makes the browser store the colours it chose: not an edit.
     assert_export_is_the_committed_tree(instance)
+
+
+def test_the_dashboard_viewer_sees_a_dashboard_drawn_in_a_browser(superset, viewer, tmp_path):
+    instance, base_url = superset
+    code, (result,), _ = take_screenshots(
+        instance, base_url, tmp_path, ["growth-accounting"], user=VIEWER
+    )
+    assert code == 0 and result["charts"] > 0 and result["drawn"] == result["charts"], result
+    assert not result["errors"] and result["not_blank"], result
 
 
 def daily_days(client, charts) -> set[int]:
@@ -263,3 +599,76 @@ def test_committed_database_entry_is_read_only_and_locked():
     }
     assert not database["allow_dml"] and not database["allow_file_upload"]
     assert yaml.safe_dump(database).count("${") == 1
+
+
+def process_table() -> dict[int, tuple[int, int, str]]:
+    """Every process: pid -> (parent pid, process group, command line)."""
+    table = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            command = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (FileNotFoundError, ProcessLookupError):
+            continue  # ended while we looked
+        table[int(stat.parent.name)] = (int(fields[1]), int(fields[2]), command)
+    return table
+
+
+def answers(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=5):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize("command", ["serve", "up"])
+def test_sigterm_to_the_command_stops_gunicorn(command, superset, pipeline, tmp_path):
+    """SIGTERM to `growth-analytics superset serve|up` alone (as a service manager sends it)
+    stops the gunicorn it started, whose own session the signal does not reach."""
+    instance, _ = superset
+    port = free_port()
+    env = {
+        **pipeline.env,
+        "ANALYTICS_SUPERSET_HOME": str(instance.home),
+        "SUPERSET_ADMIN_PASSWORD": PASSWORD,
+    }
+    log = tmp_path / "out.log"
+    with open(log, "wb") as out:
+        started = subprocess.Popen(
+            [str(BIN / "growth-analytics"), "superset", command, "--port", str(port)],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    group: set[int] = set()
+    try:
+        deadline = time.monotonic() + 400
+        while "Superset is up at" not in log.read_text(errors="replace"):
+            assert started.poll() is None, log.read_text()[-3000:]
+            assert time.monotonic() < deadline, log.read_text()[-3000:]
+            time.sleep(1)
+        assert requests.get(f"http://127.0.0.1:{port}/health", timeout=30).ok
+        table = process_table()
+        (master,) = [
+            pid
+            for pid, (parent, _, line) in table.items()
+            if parent == started.pid and "gunicorn" in line
+        ]
+        group = {pid for pid, (_, pgid, _) in table.items() if pgid == master}
+        assert len(group) >= 3, group  # the master and its two workers, in their own group
+        assert table[started.pid][1] != master
+
+        started.send_signal(signal.SIGTERM)
+        assert started.wait(timeout=90) == 0, log.read_text()[-3000:]
+        assert not answers(port)
+        left = {pid: line for pid, (_, pgid, line) in process_table().items() if pgid == master}
+        assert not left, left
+    finally:
+        # Whatever failed above: leave nothing of this run behind for the next tests.
+        if started.poll() is None:
+            started.kill()
+            started.wait()
+        for pid in group & set(process_table()):
+            os.kill(pid, signal.SIGKILL)
