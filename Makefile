@@ -28,7 +28,7 @@ DEMO_ENV := ANALYTICS_LANDING_DIR=sample_data/landing ANALYTICS_WAREHOUSE=data/w
 # The bundled sample ends on this day; the demo stops there rather than filling empty days up to today.
 DEMO_END := 2025-04-30
 
-.PHONY: help venv superset-venv superset screenshots browser demo test lint format docs unit pytest generate-sample lock superset-lock bigquery-emulator-venv bigquery-emulator-lock test-bigquery clean
+.PHONY: help venv superset-venv superset screenshots browser demo test lint format docs lineage unit pytest generate-sample lock superset-lock bigquery-emulator-venv bigquery-emulator-lock test-bigquery clean
 
 help:
 	@echo "make demo   - set up .venv, run the pipeline on the bundled sample, print a summary"
@@ -38,6 +38,7 @@ help:
 	@echo "make screenshots - refresh docs/screenshots/ (every dashboard on the demo data)"
 	@echo "make test-bigquery - the pipeline on a local BigQuery API emulator, compared with DuckDB"
 	@echo "make docs   - regenerate docs/metrics.md from the METRIC definitions in metrics/"
+	@echo "make lineage - redraw the models' lineage (docs/lineage.md, README.md) from SQLMesh's DAG"
 	@echo "make generate-sample - regenerate sample_data/landing with the synthetic generator"
 	@echo "make clean  - remove .venv, data/ and caches"
 
@@ -104,6 +105,11 @@ format: $(STAMP)
 
 docs: $(STAMP)
 	$(BIN)/growth-analytics metrics
+
+# The models' lineage picture, from SQLMesh's DAG (no warehouse needed); tests/python/test_lineage.py
+# fails when it is stale.
+lineage: $(STAMP)
+	$(BIN)/growth-analytics lineage
 
 generate-sample: $(STAMP)
 	$(BIN)/growth-analytics generate --preset sample --out sample_data/landing --clean

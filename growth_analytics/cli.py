@@ -9,6 +9,7 @@ growth-analytics publish    copy the dashboards' tables into the serving file, u
                             (run, prod plan and restate do it after each success; DuckDB only)
 growth-analytics summary    print what production holds
 growth-analytics metrics    write docs/metrics.md from the METRIC definitions in metrics/
+growth-analytics lineage    draw the models' lineage from SQLMesh's DAG (docs/lineage.md, README.md)
 growth-analytics superset   the Superset dashboards: init, import, export, serve, up, screenshots
 growth-analytics generate   write synthetic landing files
 
@@ -244,6 +245,12 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     return write_docs(check=args.check)
 
 
+def cmd_lineage(args: argparse.Namespace) -> int:
+    from growth_analytics.lineage import write
+
+    return write(check=args.check)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="growth-analytics",
@@ -290,6 +297,15 @@ def build_parser() -> argparse.ArgumentParser:
     metrics = sub.add_parser("metrics", help="write docs/metrics.md from metrics/*.sql")
     metrics.add_argument("--check", action="store_true", help="fail if docs/metrics.md is stale")
     metrics.set_defaults(func=cmd_metrics)
+
+    lineage = sub.add_parser(
+        "lineage",
+        help="draw the models' lineage from SQLMesh's DAG into docs/lineage.md and README.md",
+    )
+    lineage.add_argument(
+        "--check", action="store_true", help="fail if docs/lineage.md or README.md is stale"
+    )
+    lineage.set_defaults(func=cmd_lineage)
 
     from growth_analytics.dashboards.cli import add_superset_parser
     from growth_analytics.generator import add_generate_parser
