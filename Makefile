@@ -45,6 +45,7 @@ help:
 $(STAMP): pyproject.toml requirements.lock
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11 or run make PYTHON=python3"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "installing SQLMesh, DuckDB and the project into $(VENV) with pip (requirements.lock; a few minutes the first time)"
 	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[dev]"
 	touch $(STAMP)
 
@@ -52,6 +53,7 @@ venv: $(STAMP)
 
 $(SUPERSET_STAMP): superset_config/requirements.txt superset_config/requirements.lock
 	test -x $(SUPERSET_VENV)/bin/python || $(PYTHON) -m venv $(SUPERSET_VENV)
+	@echo "installing Apache Superset into $(SUPERSET_VENV) with pip (superset_config/requirements.lock; several minutes the first time)"
 	$(SUPERSET_VENV)/bin/python -m pip install --quiet -c superset_config/requirements.lock -r superset_config/requirements.txt
 	touch $(SUPERSET_STAMP)
 
@@ -63,6 +65,7 @@ superset-venv: $(SUPERSET_STAMP)
 $(BQ_EMULATOR_STAMP): bigquery_emulator/requirements.txt bigquery_emulator/requirements.lock
 	@command -v $(BQ_EMULATOR_PYTHON) >/dev/null || { echo "$(BQ_EMULATOR_PYTHON) not found: the BigQuery emulator needs Python 3.13 (pyenv install 3.13.0, or make BQ_EMULATOR_PYTHON=/path/to/python3.13)"; exit 1; }
 	test -x $(BQ_EMULATOR_VENV)/bin/python || $(BQ_EMULATOR_PYTHON) -m venv $(BQ_EMULATOR_VENV)
+	@echo "installing the local BigQuery API emulator into $(BQ_EMULATOR_VENV) with pip (bigquery_emulator/requirements.lock; a minute or two the first time)"
 	$(BQ_EMULATOR_VENV)/bin/python -m pip install --quiet --no-deps -r bigquery_emulator/requirements.lock
 	$(BQ_EMULATOR_VENV)/bin/python -m pip install --quiet --no-deps -c bigquery_emulator/requirements.lock -r bigquery_emulator/requirements.txt
 	touch $(BQ_EMULATOR_STAMP)

@@ -105,12 +105,23 @@ def stop_on_signals() -> Iterator[None]:
 
 
 def cmd_init(args, settings) -> int:
-    Superset.from_env().initialise()
+    superset = Superset.from_env()
+    print(
+        f"setting up Superset's metadata database, roles and admin user in {superset.home} "
+        "(about 20 s; safe to repeat)",
+        flush=True,
+    )
+    superset.initialise()
     return 0
 
 
 def cmd_import(args, settings) -> int:
     target = target_from(args.target, settings)
+    print(
+        f"importing the dashboards of superset_exports/ into Superset for target {target.name} "
+        "(about 10 s)",
+        flush=True,
+    )
     Superset.from_env().import_bundle(build_bundle(target))
     print(f"imported {len(dashboard_slugs())} dashboards for target {target.name}")
     return 0
@@ -119,6 +130,7 @@ def cmd_import(args, settings) -> int:
 def cmd_export(args, settings) -> int:
     from growth_analytics.dashboards.normalize import normalise, read_export, write_tree
 
+    print("exporting every dashboard from Superset into superset_exports/ (about 10 s)", flush=True)
     texts = normalise(read_export(Superset.from_env().export_bundle()))
     write_tree(texts)
     print(f"wrote {len(texts)} files to {EXPORTS_DIR.relative_to(PROJECT_ROOT)}/")
