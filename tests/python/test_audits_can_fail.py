@@ -93,6 +93,22 @@ CASES = [
         "UPDATE {t} SET raw_rows = raw_rows + 1",
         "raw_rows_accounted_for",
     ),
+    (
+        # Every row is still consistent on its own: only growth accounting's counts disagree.
+        "analytics.user_growth_states_weekly",
+        "UPDATE {t} SET state = 'resurrected' WHERE period_start = DATE '2025-03-17' "
+        "AND user_id = (SELECT MIN(user_id) FROM {t} "
+        "WHERE period_start = DATE '2025-03-17' AND state = 'retained')",
+        "user_growth_states_match_growth_accounting",
+    ),
+    (
+        # A user missing from a month's list.
+        "analytics.user_growth_states_monthly",
+        "DELETE FROM {t} WHERE period_start = DATE '2025-04-01' "
+        "AND user_id = (SELECT MIN(user_id) FROM {t} "
+        "WHERE period_start = DATE '2025-04-01' AND state = 'retained')",
+        "user_growth_states_match_growth_accounting",
+    ),
 ]
 MODELS = sorted({model for model, _, _ in CASES})
 

@@ -55,6 +55,8 @@ TABLES = {
     "analytics.retention_cohorts_daily": "cohort_start, age",
     "analytics.retention_cohorts_weekly": "cohort_start, age",
     "analytics.retention_cohorts_monthly": "cohort_start, age",
+    "analytics.user_growth_states_weekly": "period_start, user_id",
+    "analytics.user_growth_states_monthly": "period_start, user_id",
 }
 
 
