@@ -4,8 +4,10 @@ Runs with the Superset environment's Python (`.venv/superset/bin/python superset
 BUNDLE.zip USER`) and imports nothing from this project. `superset import-dashboards` alone
 never overwrites a database that already exists (6.1.0 imports a dashboard's databases with
 overwrite=False), so a new serving path or a switch to the BigQuery target would silently keep
-the old connection. This does what that command does, after importing the bundle's databases
-the way Superset's database import does, with overwrite. Then the dashboard viewer role
+the old connection; nor, importing a dashboard, its datasets and charts, so a chart or a metric
+changed in superset_exports/ would never reach a Superset that already has it. This does what
+that command does, after importing the bundle's databases, datasets and charts the way their own
+imports do, with overwrite. Then the dashboard viewer role
 (superset_roles.py) is given read access to the bundle's databases, which exist only now.
 """
 
@@ -28,22 +30,31 @@ def main(argv: list[str]) -> int:
     with app.app_context():
         # Superset's models can be imported only once the app exists.
         from superset import security_manager
+        from superset.commands.chart.importers.dispatcher import ImportChartsCommand
         from superset.commands.dashboard.importers.dispatcher import ImportDashboardsCommand
         from superset.commands.database.importers.dispatcher import ImportDatabasesCommand
+        from superset.commands.dataset.importers.dispatcher import ImportDatasetsCommand
         from superset.commands.importers.v1.utils import get_contents_from_bundle
 
         with ZipFile(path) as bundle:
             contents = get_contents_from_bundle(bundle)
         metadata = yaml.safe_load(contents["metadata.yaml"])
-        databases = {
-            "metadata.yaml": yaml.safe_dump({**metadata, "type": "Database"}),
-            **{name: text for name, text in contents.items() if name.startswith("databases/")},
-        }
+
+        def part(kind: str, *folders: str) -> dict[str, str]:
+            """The bundle's files of these folders, as an export of `kind` would hold them."""
+            files = {name: text for name, text in contents.items() if name.startswith(folders)}
+            return {"metadata.yaml": yaml.safe_dump({**metadata, "type": kind}), **files}
+
+        databases = part("Database", "databases/")
         g.user = security_manager.find_user(username=username)
         if g.user is None:
             print(f"no Superset user {username!r}: run growth-analytics superset init")
             return 1
         ImportDatabasesCommand(databases, overwrite=True).run()
+        ImportDatasetsCommand(part("SqlaTable", "databases/", "datasets/"), overwrite=True).run()
+        ImportChartsCommand(
+            part("Slice", "databases/", "datasets/", "charts/"), overwrite=True
+        ).run()
         ImportDashboardsCommand(contents, overwrite=True).run()
         readable = sync_viewer_role(
             [UUID(yaml.safe_load(text)["uuid"]) for name, text in databases.items() if "/" in name]
