@@ -7,6 +7,8 @@ export        export every dashboard from Superset and normalise it into superse
 serve         gunicorn on 127.0.0.1 (default port 8088), in the foreground
 up            init, import, serve: what `make superset` runs
 sync-metrics  write the datasets' metrics from metrics/ (--check: fail when they drift)
+normalise     rewrite superset_exports/ as an export would leave it (after a hand edit: file
+              names, key order, every dashboard's series colours from series_colours.py)
 screenshots   start Superset on a free port, screenshot every dashboard, stop
 """
 
@@ -137,6 +139,18 @@ def cmd_export(args, settings) -> int:
     return cmd_sync_metrics(argparse.Namespace(check=True), settings)
 
 
+def cmd_normalise(args, settings) -> int:
+    from growth_analytics.dashboards.normalize import normalise, tree_texts, write_tree
+
+    before = tree_texts()
+    texts = normalise(read_tree())
+    write_tree(texts)
+    changed = sorted(name for name in texts if before.get(name) != texts[name])
+    print(f"normalised {len(texts)} files in {EXPORTS_DIR.relative_to(PROJECT_ROOT)}/", end="")
+    print(f"; changed: {', '.join(changed)}" if changed else "; nothing changed")
+    return 0
+
+
 def serve(port: int) -> int:
     superset = Superset.from_env()
     with superset.running(port, log=Path("/dev/stderr")) as (base_url, process, seconds):
@@ -199,12 +213,15 @@ def cmd_screenshots(args, settings) -> int:
 def add_superset_parser(sub) -> None:
     parser = sub.add_parser(
         "superset",
-        help="the Superset dashboards: init, import, export, serve, up, sync-metrics, screenshots",
+        help=(
+            "the Superset dashboards: init, import, export, serve, up, sync-metrics, "
+            "normalise, screenshots"
+        ),
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     commands = parser.add_subparsers(dest="superset_command", required=True)
-    for name, func in (("init", cmd_init), ("export", cmd_export)):
+    for name, func in (("init", cmd_init), ("export", cmd_export), ("normalise", cmd_normalise)):
         commands.add_parser(name).set_defaults(func=func)
     for name, func in (("import", cmd_import), ("up", cmd_up), ("screenshots", cmd_screenshots)):
         command = commands.add_parser(name)

@@ -25,6 +25,7 @@ from pathlib import Path
 import yaml
 
 from growth_analytics.dashboards.bundle import BIGQUERY_URI, EXPORTS_DIR, BundleError
+from growth_analytics.dashboards.series_colours import dashboard_label_colours, verbose_names
 
 DUCKDB_URI = "duckdb:///${SERVING_PATH}"
 # Written into a dashboard's metadata by the browser that renders it (the colours it happened to
@@ -154,7 +155,22 @@ def normalise(files: dict[str, dict]) -> dict[str, str]:
             tree[out] = normalisers[kind](doc)
         else:
             raise BundleError(f"unexpected file in the export: {name}")
+    colour_series(tree)
     return {name: to_yaml(doc) for name, doc in sorted(tree.items())}
+
+
+def colour_series(tree: dict[str, dict]) -> None:
+    """Every dashboard's `label_colors` from series_colours, whatever the UI left there: a
+    series has one colour on every chart of every dashboard."""
+    charts = {doc["uuid"]: doc for name, doc in tree.items() if name.startswith("charts/")}
+    names = verbose_names(doc for name, doc in tree.items() if name.startswith("datasets/"))
+    for name, doc in tree.items():
+        if name.startswith("dashboards/"):
+            try:
+                colours = dashboard_label_colours(doc, charts, names)
+            except ValueError as exc:
+                raise BundleError(str(exc)) from exc
+            doc["metadata"] = {**doc["metadata"], "label_colors": colours}
 
 
 def read_export(archive: bytes) -> dict[str, dict]:

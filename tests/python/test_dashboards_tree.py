@@ -10,12 +10,13 @@ import re
 import shutil
 import tomllib
 import zipfile
+from collections import defaultdict
 
 import pytest
 import yaml
 from conftest import PROJECT_ROOT
 
-from growth_analytics.dashboards import datasets
+from growth_analytics.dashboards import datasets, series_colours
 from growth_analytics.dashboards.bundle import (
     EXPORTS_DIR,
     TOP_FOLDER,
@@ -69,6 +70,74 @@ def test_drifted_metrics_and_virtual_datasets_are_reported_and_repaired(definiti
 
 def test_normalising_the_committed_tree_changes_nothing(tree):
     assert normalise(tree) == tree_texts()
+
+
+def dashboard_charts(tree, dashboard: dict) -> list[dict]:
+    charts = {doc["uuid"]: doc for doc in of_kind(tree, "charts").values()}
+    return [
+        charts[node["meta"]["uuid"]]
+        for node in dashboard["position"].values()
+        if isinstance(node, dict) and node.get("type") == "CHART"
+    ]
+
+
+def test_a_series_has_one_colour_on_every_dashboard(tree):
+    colour_of: dict[str, set[str]] = defaultdict(set)
+    for dashboard in of_kind(tree, "dashboards").values():
+        for label, colour in dashboard["metadata"]["label_colors"].items():
+            colour_of[label].add(colour)
+    assert {label: c for label, c in colour_of.items() if len(c) > 1} == {}
+    # The growth states are the same five colours wherever they appear, by name or by legend.
+    for state, colour in series_colours.GROWTH.items():
+        for label in (state, f"{state.capitalize()} users"):
+            assert colour_of.get(label, {colour}) == {colour}, label
+    assert colour_of["New users"] == {series_colours.GROWTH["new"]}
+
+
+def test_every_chart_of_a_known_series_has_its_colours_on_its_dashboard(tree):
+    names = series_colours.verbose_names(of_kind(tree, "datasets").values())
+    known = 0
+    for slug, dashboard in of_kind(tree, "dashboards").items():
+        colours = dashboard["metadata"]["label_colors"]
+        for chart in dashboard_charts(tree, dashboard):
+            labels = series_colours.chart_labels(chart, names.get(chart["dataset_uuid"], {}))
+            assert bool(labels) == series_colours.has_known_series(chart), chart["slice_name"]
+            missing = {k: v for k, v in labels.items() if colours.get(k) != v}
+            assert not missing, f"{slug}: {chart['slice_name']}: {missing}"
+            known += bool(labels)
+    # Growth accounting (4 grains, miles), platforms, lifecycle stages, dormancy, landing outcomes.
+    assert known >= 10
+
+
+def test_a_label_that_would_take_two_colours_is_refused(tree):
+    """Two metrics of different series that share a legend name cannot both keep their colour."""
+    growth = next(iter(of_kind(tree, "dashboards").values()))
+    chart = {"uuid": "a", "dataset_uuid": "d", "params": {"metrics": ["new_users_weekly"]}}
+    other = {"uuid": "b", "dataset_uuid": "d", "params": {"metrics": ["churned_users_weekly"]}}
+    dashboard = {
+        **growth,
+        "position": {
+            "CHART-a": {"type": "CHART", "meta": {"uuid": "a"}},
+            "CHART-b": {"type": "CHART", "meta": {"uuid": "b"}},
+        },
+    }
+    names = {"d": {"new_users_weekly": "Users", "churned_users_weekly": "Users"}}
+    with pytest.raises(ValueError, match="'Users' would be both"):
+        series_colours.dashboard_label_colours(dashboard, {"a": chart, "b": other}, names)
+    names = {"d": {"new_users_weekly": "New users", "churned_users_weekly": "Churned users"}}
+    assert series_colours.dashboard_label_colours(dashboard, {"a": chart, "b": other}, names) == {
+        "Churned users": series_colours.GROWTH["churned"],
+        "New users": series_colours.GROWTH["new"],
+        "churned_users_weekly": series_colours.GROWTH["churned"],
+        "new_users_weekly": series_colours.GROWTH["new"],
+    }
+
+
+def test_label_colours_left_by_the_ui_are_replaced_on_normalising(tree):
+    name = "dashboards/growth-accounting.yaml"
+    edited = {**tree, name: {**tree[name], "metadata": {**tree[name]["metadata"]}}}
+    edited[name]["metadata"]["label_colors"] = {"New users": "#000000", "Made up": "#123456"}
+    assert normalise(edited)[name] == tree_texts()[name]
 
 
 def test_every_chart_has_a_title_a_description_a_dataset_and_a_dashboard(tree):
