@@ -26,7 +26,12 @@ from growth_analytics.dashboards.bundle import (
     query_context,
     read_tree,
 )
-from growth_analytics.dashboards.normalize import normal_dashboard, normalise, tree_texts
+from growth_analytics.dashboards.normalize import (
+    normal_dashboard,
+    normalise,
+    stable_chart_id,
+    tree_texts,
+)
 from growth_analytics.semantic import load_definitions
 
 
@@ -138,6 +143,69 @@ def test_label_colours_left_by_the_ui_are_replaced_on_normalising(tree):
     edited = {**tree, name: {**tree[name], "metadata": {**tree[name]["metadata"]}}}
     edited[name]["metadata"]["label_colors"] = {"New users": "#000000", "Made up": "#123456"}
     assert normalise(edited)[name] == tree_texts()[name]
+
+
+def dataset_columns(tree, chart: dict) -> dict[str, dict]:
+    datasets_of_tree = of_kind(tree, "datasets").values()
+    dataset = next(d for d in datasets_of_tree if d["uuid"] == chart["dataset_uuid"])
+    return {column["column_name"]: column for column in dataset["columns"]}
+
+
+def time_filter_column(chart: dict) -> str | None:
+    ranges = [f for f in chart["params"]["adhoc_filters"] if f["operator"] == "TEMPORAL_RANGE"]
+    assert len(ranges) <= 1, chart["slice_name"]
+    return ranges[0]["subject"] if ranges else None
+
+
+def test_every_dashboard_has_a_date_range_over_the_charts_with_a_time_column(tree):
+    for slug, dashboard in of_kind(tree, "dashboards").items():
+        charts = dashboard_charts(tree, dashboard)
+        ids = {chart["uuid"]: stable_chart_id(chart["uuid"]) for chart in charts}
+        filters = dashboard["metadata"]["native_filter_configuration"]
+        times = [f for f in filters if f["filterType"] == "filter_time"]
+        assert [f["name"] for f in times] == ["Date range"], slug
+        timed = set()
+        for chart in charts:
+            columns = dataset_columns(tree, chart)
+            column = time_filter_column(chart)
+            if column is None:
+                # Only a table of the latest state has a time column and no range on it.
+                has_time = any(c["is_dttm"] for c in columns.values())
+                latest = chart["slice_name"] == "Latest loaded day"
+                assert not has_time or latest, chart["slice_name"]
+                continue
+            assert columns[column]["is_dttm"], (chart["slice_name"], column)
+            x_axis = chart["params"].get("x_axis")
+            if x_axis in columns and columns[x_axis]["is_dttm"]:
+                assert column == x_axis, chart["slice_name"]
+            timed.add(ids[chart["uuid"]])
+        assert set(times[0]["chartsInScope"]) == timed, slug
+        assert set(times[0]["scope"]["excluded"]) == set(ids.values()) - timed, slug
+
+
+def test_select_filters_target_a_column_every_chart_in_their_scope_has(tree):
+    datasets_by_uuid = {d["uuid"]: d for d in of_kind(tree, "datasets").values()}
+    seen = set()
+    for slug, dashboard in of_kind(tree, "dashboards").items():
+        charts = {stable_chart_id(c["uuid"]): c for c in dashboard_charts(tree, dashboard)}
+        for native in dashboard["metadata"]["native_filter_configuration"]:
+            if native["filterType"] != "filter_select":
+                continue
+            (target,) = native["targets"]
+            column = target["column"]["name"]
+            source = datasets_by_uuid[target["datasetUuid"]]
+            assert column in {c["column_name"] for c in source["columns"]}, native["name"]
+            assert native["chartsInScope"], f"{slug}: {native['name']} filters no chart"
+            assert set(native["chartsInScope"]) | set(native["scope"]["excluded"]) == set(charts)
+            for chart_id in native["chartsInScope"]:
+                assert column in dataset_columns(tree, charts[chart_id]), native["name"]
+            seen.add((slug, native["name"]))
+    assert {name for slug, name in seen if slug == "dashboards/growth-drivers.yaml"} >= {
+        "Platform",
+        "First platform",
+        "Country",
+        "First-touch utm_source",
+    }
 
 
 def test_every_chart_has_a_title_a_description_a_dataset_and_a_dashboard(tree):
