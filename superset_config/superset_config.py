@@ -265,7 +265,30 @@ def ENGINE_CONTEXT_MANAGER(database, catalog, schema):
     yield
 
 
+def date_literals_for_duckdb() -> None:
+    """Superset 6.1's DuckDB engine spec writes a date into SQL only for string and timestamp
+    columns; for a DATE column convert_dttm returns None and the query cannot compile ("Cannot
+    compile Column object until its 'name' is assigned"), so a select filter on a date column
+    (the user lists' Week and Month) fails on every pick. A DATE literal for those; the other
+    types as before. Idempotent: the mutator runs once per app."""
+    from sqlalchemy import types
+    from superset.db_engine_specs.duckdb import DuckDBEngineSpec
+
+    original = DuckDBEngineSpec.convert_dttm.__func__
+    if getattr(original, "writes_dates", False):
+        return
+
+    def convert_dttm(cls, target_type, dttm, db_extra=None):
+        if isinstance(cls.get_sqla_column_type(target_type), types.Date):
+            return f"DATE '{dttm.date().isoformat()}'"
+        return original(cls, target_type, dttm, db_extra)
+
+    convert_dttm.writes_dates = True
+    DuckDBEngineSpec.convert_dttm = classmethod(convert_dttm)
+
+
 def FLASK_APP_MUTATOR(app) -> None:
+    date_literals_for_duckdb()
     # Superset's models exist only once the app does; the listener sees every write of a
     # database entry, whichever command makes it.
     from superset.models.core import Database
