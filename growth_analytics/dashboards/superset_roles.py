@@ -31,6 +31,8 @@ VIEWER_PERMISSIONS = (
     ("can_query", "Api"),
     ("can_query_form_data", "Api"),
     ("can_time_range", "Api"),
+    # Download > Export to .CSV: the user lists are for acting on.
+    ("can_csv", "Superset"),
     ("can_get", "Datasource"),
     ("can_external_metadata", "Datasource"),
     ("can_read", "Annotation"),

@@ -6,6 +6,7 @@ runs the pipeline while Superset reads comes after those that compare numbers.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import decimal
 import difflib
@@ -18,6 +19,7 @@ import signal
 import socket
 import sqlite3
 import subprocess
+import tempfile
 import time
 import zipfile
 from contextlib import closing
@@ -29,6 +31,7 @@ import requests
 import yaml
 from conftest import BIN, PROJECT_ROOT, Pipeline
 from reference import growth_accounting, last_complete_period
+from test_user_growth_states import user_growth_states
 
 from growth_analytics.dashboards.bundle import Target, build_bundle, read_tree
 from growth_analytics.dashboards.cli import dashboard_slugs, take_screenshots
@@ -152,6 +155,87 @@ def test_growth_accounting_charts_equal_the_independent_computation(
         ).items()
     }
     assert shown == expected
+
+
+def epoch_ms(day: dt.date) -> int:
+    return normal(day)
+
+
+def user_list(client: SupersetClient, chart_id: int, period: dt.date, state: str, **fmt) -> dict:
+    """The chart's saved query with the filters its dashboard's Week (or Month) and Growth state
+    filters add, as the browser sends them: the period as epoch milliseconds."""
+    query = json.loads(client.get(f"/api/v1/chart/{chart_id}").json()["result"]["query_context"])
+    query["queries"][0]["filters"] += [
+        {"col": "period_start", "op": "IN", "val": [epoch_ms(period)]},
+        {"col": "state", "op": "IN", "val": [state]},
+    ]
+    query.update(fmt)
+    response = client.post("/api/v1/chart/data", query)
+    assert response.status_code == 200, response.text[:500]
+    return response
+
+
+@pytest.mark.parametrize(
+    ("grain", "state", "bar"),
+    [
+        ("week", "churned", "churned_users_below_zero_weekly"),
+        ("month", "resurrected", "resurrected_users_monthly"),
+    ],
+)
+def test_a_growth_accounting_number_opens_as_the_list_of_its_users(
+    client, viewer, charts, pipeline, grain, state, bar
+):
+    """The last complete period's churned users (weekly) and resurrected users (monthly): the
+    list the dashboard's filters pick equals the users computed from the events, its length is
+    the growth-accounting chart's number, and the viewer downloads the same list as CSV."""
+    period = last_complete_period(dt.date(2025, 4, 29), grain)
+    user_days = pipeline.query("SELECT DISTINCT event_date, user_id FROM analytics.fct_events")
+    first_touch = {user: ("", "", "") for _, user in user_days}
+    expected = {
+        user
+        for (start, user), row in user_growth_states(user_days, first_touch, grain, period).items()
+        if start == period and row[0] == state
+    }
+    assert expected, f"the sample has {state} users in {period}"
+
+    (bars,) = client.chart_data(charts[f"Growth accounting, {grain}"]).json()["result"]
+    (number,) = [row[bar] for row in bars["data"] if row["period_start"] == epoch_ms(period)]
+    assert abs(number) == len(expected)
+
+    chart_id = charts[f"Users by growth state, {grain}"]
+    (listed,) = user_list(client, chart_id, period, state).json()["result"]
+    assert sorted(row["user_id"] for row in listed["data"]) == sorted(expected)
+    assert {row["state"] for row in listed["data"]} == {state}
+
+    csv_text = user_list(viewer, chart_id, period, state, result_format="csv").text
+    rows = list(csv.DictReader(io.StringIO(csv_text)))
+    assert sorted(row["user_id"] for row in rows) == sorted(expected)
+    assert {row["days_since_last_active"] for row in rows} and all(
+        row["first_platform"] for row in rows
+    )
+
+
+def test_a_chart_changed_in_the_tree_reaches_a_superset_that_has_it(superset, client, pipeline):
+    """Superset 6.1 imports a dashboard's charts and datasets without overwriting them; the
+    project's import overwrites them, so a second import carries the change."""
+    instance, _ = superset
+    tree = read_tree()
+    name = "charts/growth_accounting_week.yaml"
+    changed = {**tree[name], "description": "Changed by test_superset.py"}
+    with tempfile.TemporaryDirectory() as folder:
+        copy = Path(folder) / "exports"
+        shutil.copytree(PROJECT_ROOT / "superset_exports", copy)
+        (copy / name).write_text(yaml.safe_dump(changed))
+        instance.import_bundle(build_bundle(Target.duckdb(pipeline.serving), copy))
+    try:
+        charts = client.listing("chart", ["id", "slice_name", "description"])
+        (chart,) = [c for c in charts if c["slice_name"] == changed["slice_name"]]
+        assert chart["description"] == "Changed by test_superset.py"
+    finally:
+        instance.import_bundle(build_bundle(Target.duckdb(pipeline.serving)))
+    charts = client.listing("chart", ["id", "slice_name", "description"])
+    (chart,) = [c for c in charts if c["slice_name"] == changed["slice_name"]]
+    assert chart["description"] == tree[name]["description"]
 
 
 def assert_export_is_the_committed_tree(instance: Superset) -> None:
