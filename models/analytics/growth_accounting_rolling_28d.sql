@@ -26,7 +26,8 @@ MODEL (
                 new_users,
                 retained_users,
                 resurrected_users,
-                churned_users
+                churned_users,
+                previous_period_whole
             )
         ),
         growth_accounting_identities,
@@ -36,7 +37,8 @@ MODEL (
 
 WITH bounds AS (
     SELECT
-        GREATEST(@start_date, MIN(first_active_date)) AS first_day
+        GREATEST(@start_date, MIN(first_active_date)) AS first_day,
+        MIN(first_active_date) AS first_data_day /* The first day of data (anybody active). */
     FROM intermediate.int_user_first_active
 ), window_ends AS (
     SELECT
@@ -109,8 +111,10 @@ SELECT
     IFNULL(counts.churned_users, 0) AS churned_users, /* Active in the 28 days before the window, not in it. */
     IFNULL(counts.previous_active_users, 0) AS previous_active_users, /* Active in the 28 days before the window. */
     IFNULL(counts.active_users, 0) - IFNULL(counts.previous_active_users, 0) AS net_change, /* active_users - previous_active_users. */
-    SAFE_DIVIDE(counts.new_users + counts.resurrected_users, counts.churned_users) AS quick_ratio, /* (new + resurrected) / churned; NULL when nobody churned. */
-    SAFE_DIVIDE(counts.retained_users, counts.previous_active_users) AS retention_rate /* retained / previous_active_users; NULL when nobody was active before. */
+    SAFE_DIVIDE(counts.new_users + counts.resurrected_users, counts.churned_users) AS quick_ratio, /* (new + resurrected) / churned; NULL when nobody churned. Plain arithmetic: METRIC(quick_ratio_rolling_28d) also needs previous_period_whole. */
+    SAFE_DIVIDE(counts.retained_users, counts.previous_active_users) AS retention_rate, /* retained / previous_active_users; NULL when nobody was active before. Plain arithmetic: METRIC(retention_rate_rolling_28d) also needs previous_period_whole. */
+    DATE_SUB(window_ends.window_end, INTERVAL '55' DAY) >= bounds.first_data_day AS previous_period_whole /* The 28 days before the window start on or after the first day of data, so the quick ratio and retention rate are defined (README, "Growth accounting", cold start). Before that they compare with a window cut short by the start of the data: the sample's quick ratio reached 152 on 2025-01-31, with 3 churned of 6 users seen. The stored ratios stay the plain arithmetic (the identities audit checks them); the metrics, and so the dashboards, apply this flag. */
 FROM window_ends
+CROSS JOIN bounds
 LEFT JOIN counts
     ON window_ends.window_end = counts.window_end

@@ -26,7 +26,8 @@ MODEL (
                 new_users,
                 retained_users,
                 resurrected_users,
-                churned_users
+                churned_users,
+                previous_period_whole
             )
         ),
         growth_accounting_identities,
@@ -42,9 +43,36 @@ MODEL (
         churned_users = 'Users active in the week before and not in this one.',
         previous_active_users = 'Active users of the week before (= retained + churned).',
         net_change = 'active_users - previous_active_users (= new + resurrected - churned).',
-        quick_ratio = '(new + resurrected) / churned; NULL when nobody churned.',
-        retention_rate = 'retained / previous_active_users; NULL when nobody was active before.'
+        quick_ratio = '(new + resurrected) / churned; NULL when nobody churned. Plain arithmetic: METRIC(quick_ratio_weekly) also needs previous_period_whole.',
+        retention_rate = 'retained / previous_active_users; NULL when nobody was active before. Plain arithmetic: METRIC(retention_rate_weekly) also needs previous_period_whole.',
+        previous_period_whole = 'The week before starts on or after the first day of data (README, "Growth accounting", cold start): only then are the quick ratio and retention rate defined.'
     )
 );
 
-@growth_accounting(week)
+WITH accounting AS (
+    @growth_accounting(week)
+), first_activity AS (
+    /* The first day of data: the first day anybody was active. It comes from the data, not
+       from the run, so one backfill and daily runs give the same flag. */
+    SELECT
+        MIN(first_active_date) AS first_day
+    FROM intermediate.int_user_first_active
+)
+SELECT
+    accounting.period_start,
+    accounting.period_end,
+    accounting.active_users,
+    accounting.new_users,
+    accounting.retained_users,
+    accounting.resurrected_users,
+    accounting.churned_users,
+    accounting.previous_active_users,
+    accounting.net_change,
+    accounting.quick_ratio,
+    accounting.retention_rate,
+    DATE_SUB(accounting.period_start, INTERVAL '1' WEEK) >= first_activity.first_day AS previous_period_whole /* Cold start: nobody is seen before the first day of data, so a previous week that starts
+       earlier is cut short; churn and retention measured against it are artefacts. The stored
+       ratios stay the plain arithmetic (the identities audit checks them); the metrics, and so the
+       dashboards, apply this flag. */
+FROM accounting
+CROSS JOIN first_activity

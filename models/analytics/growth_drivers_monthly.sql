@@ -13,7 +13,16 @@ MODEL (
     cron '@daily',
     audits (
         unique_combination_of_columns(columns := (period_start, dimension, segment)),
-        not_null(columns := (period_start, period_end, dimension, segment, active_users)),
+        not_null(
+            columns := (
+                period_start,
+                period_end,
+                dimension,
+                segment,
+                active_users,
+                previous_period_whole
+            )
+        ),
         accepted_values(column := dimension, is_in := ('utm_source', 'country', 'platform')),
         growth_accounting_identities
     ),
@@ -33,9 +42,35 @@ MODEL (
         churned_users = 'Users of the segment active in the month before and not in this one.',
         previous_active_users = 'Users of the segment active in the month before.',
         net_change = 'active_users - previous_active_users.',
-        quick_ratio = '(new + resurrected) / churned; NULL when nobody churned.',
-        retention_rate = 'retained / previous_active_users; NULL when nobody was active before.'
+        quick_ratio = '(new + resurrected) / churned; NULL when nobody churned. Plain arithmetic: METRIC(segment_quick_ratio_monthly) also needs previous_period_whole.',
+        retention_rate = 'retained / previous_active_users; NULL when nobody was active before. Plain arithmetic, like quick_ratio.',
+        previous_period_whole = 'The month before starts on or after the first day of data (README, "Growth accounting", cold start): only then are the ratios defined.'
     )
 );
 
-@growth_accounting_by_segment(month)
+WITH accounting AS (
+    @growth_accounting_by_segment(month)
+), first_activity AS (
+    /* The first day of data, as in analytics.growth_accounting_monthly. */
+    SELECT
+        MIN(first_active_date) AS first_day
+    FROM intermediate.int_user_first_active
+)
+SELECT
+    accounting.period_start,
+    accounting.period_end,
+    accounting.dimension,
+    accounting.segment,
+    accounting.active_users,
+    accounting.new_users,
+    accounting.retained_users,
+    accounting.resurrected_users,
+    accounting.churned_users,
+    accounting.previous_active_users,
+    accounting.net_change,
+    accounting.quick_ratio,
+    accounting.retention_rate,
+    DATE_SUB(accounting.period_start, INTERVAL '1' MONTH) >= first_activity.first_day AS previous_period_whole /* Cold start (see analytics.growth_accounting_monthly): the same flag for every segment, since
+       the month before is cut short for all of them alike. */
+FROM accounting
+CROSS JOIN first_activity

@@ -38,7 +38,8 @@ MODEL (
                 churned_miles,
                 resurrected_miles,
                 net_change_miles,
-                earning_users
+                earning_users,
+                previous_period_whole
             )
         ),
         accepted_range(column := miles_quick_ratio, min_v := 0),
@@ -46,7 +47,13 @@ MODEL (
     )
 );
 
-WITH spine AS (
+WITH first_activity AS (
+    /* The first day of data: the miles economy's first day, the first day with any valid event.
+       A month before anyone earned is still a whole month of data, with no miles in it. */
+    SELECT
+        MIN(economy_date) AS first_day
+    FROM analytics.miles_economy_daily
+), spine AS (
     /* The months this run publishes: those whose last day is in the interval, once someone has
        earned miles by then. */
     SELECT
@@ -143,8 +150,10 @@ SELECT
     SAFE_DIVIDE(
         counts.new_miles + counts.expansion_miles + counts.resurrected_miles,
         counts.contraction_miles + counts.churned_miles
-    ) AS miles_quick_ratio, /* (new + expansion + resurrected) / (contraction + churned); NULL when nothing was lost. */
-    IFNULL(counts.earning_users, 0) AS earning_users /* Users who earned miles (> 0) in the month. */
+    ) AS miles_quick_ratio, /* (new + expansion + resurrected) / (contraction + churned); NULL when nothing was lost. Plain arithmetic: METRIC(miles_quick_ratio_monthly) also needs previous_period_whole. */
+    IFNULL(counts.earning_users, 0) AS earning_users, /* Users who earned miles (> 0) in the month. */
+    DATE_SUB(spine.period_start, INTERVAL '1' MONTH) >= first_activity.first_day AS previous_period_whole /* The month before starts on or after the first day of data, so the miles quick ratio is defined (README, "Growth accounting", cold start); before that the month before is cut short and the miles lost against it are artefacts. The stored ratio stays the plain arithmetic (the identity audit checks it); METRIC(miles_quick_ratio_monthly), and so the dashboards, applies this flag. */
 FROM spine
+CROSS JOIN first_activity
 LEFT JOIN counts
     ON spine.period_start = counts.period_start

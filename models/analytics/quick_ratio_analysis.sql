@@ -1,7 +1,9 @@
 /* The quick ratio read over time, for weeks and months: its 3-period moving average (the mean of
    the quick ratios of the period and the two before it that have one) and Social Capital's bands:
    below 1 declining (losing users faster than gaining them), 1-1.5 typical, 1.5-2 good, 2 or more
-   excellent; 'no churn' when nobody churned (no ratio). A period below 1 is an alert
+   excellent; 'no churn' when nobody churned (no ratio); 'cold start' when the period before
+   starts before the first day of data (README, "Growth accounting": the ratio is not defined
+   then, so it is NULL here and neither averaged nor alerted on). A period below 1 is an alert
    (analytics.growth_alerts). Reads the two periods before the interval explicitly, for the
    moving average. */
 MODEL (
@@ -18,7 +20,7 @@ MODEL (
         accepted_values(column := period_grain, is_in := ('week', 'month')),
         accepted_values(
             column := quick_ratio_band,
-            is_in := ('declining', 'typical', 'good', 'excellent', 'no churn')
+            is_in := ('declining', 'typical', 'good', 'excellent', 'no churn', 'cold start')
         ),
         forall(criteria := (
             is_alert = IFNULL(quick_ratio < 1, FALSE)
@@ -32,7 +34,8 @@ WITH periods AS (
         'week' AS period_grain,
         period_start,
         period_end,
-        quick_ratio,
+        IF(previous_period_whole, quick_ratio, NULL) AS quick_ratio, /* The stored ratio is plain arithmetic; the cold-start rule applies here. */
+        previous_period_whole,
         new_users,
         resurrected_users,
         churned_users
@@ -44,7 +47,8 @@ WITH periods AS (
         'month' AS period_grain,
         period_start,
         period_end,
-        quick_ratio,
+        IF(previous_period_whole, quick_ratio, NULL) AS quick_ratio, /* The stored ratio is plain arithmetic; the cold-start rule applies here. */
+        previous_period_whole,
         new_users,
         resurrected_users,
         churned_users
@@ -68,9 +72,12 @@ SELECT
     new_users, /* From growth accounting. */
     resurrected_users, /* From growth accounting. */
     churned_users, /* From growth accounting. */
-    quick_ratio, /* (new + resurrected) / churned; NULL when nobody churned. */
+    quick_ratio, /* (new + resurrected) / churned; NULL when nobody churned or in the cold start. */
+    previous_period_whole, /* The period before starts on or after the first day of data: the ratio is defined. */
     quick_ratio_3_period_avg, /* Mean quick ratio of this period and the two before (those with one). */
     CASE
+        WHEN NOT previous_period_whole
+        THEN 'cold start'
         WHEN quick_ratio IS NULL
         THEN 'no churn'
         WHEN quick_ratio < 1
@@ -80,7 +87,7 @@ SELECT
         WHEN quick_ratio < 2
         THEN 'good'
         ELSE 'excellent'
-    END AS quick_ratio_band, /* declining < 1 <= typical < 1.5 <= good < 2 <= excellent; no churn. */
+    END AS quick_ratio_band, /* declining < 1 <= typical < 1.5 <= good < 2 <= excellent; no churn; cold start. */
     IFNULL(quick_ratio < 1, FALSE) AS is_alert /* Losing users faster than gaining them. */
 FROM averaged
 WHERE

@@ -41,6 +41,30 @@ def next_period(start: dt.date, grain: str) -> dt.date:
     return (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
 
 
+def previous_period_start(start: dt.date, grain: str) -> dt.date:
+    """The first day of the period before the one starting on `start`; for "rolling_28d", `start`
+    is the window's last day and this is the first day of the 28 days before the window."""
+    if grain == "day":
+        return start - dt.timedelta(days=1)
+    if grain == "week":
+        return start - dt.timedelta(days=7)
+    if grain == "rolling_28d":
+        return start - dt.timedelta(days=27 + 28)
+    return (start - dt.timedelta(days=1)).replace(day=1)
+
+
+def previous_period_whole(start: dt.date, grain: str, first_day: dt.date) -> bool:
+    """The cold-start rule (README, "Growth accounting"): a period's ratios are defined only when
+    the period before it starts on or after the first day of data."""
+    return previous_period_start(start, grain) >= first_day
+
+
+def mau_window_whole(day: dt.date, first_day: dt.date) -> bool:
+    """The cold-start rule for stickiness: the 28 days ending `day` start on or after the first
+    day of data."""
+    return day - dt.timedelta(days=27) >= first_day
+
+
 def growth_accounting(
     user_days: Iterable[tuple[dt.date, str]], grain: str, last_period: dt.date
 ) -> dict[dt.date, dict[str, int]]:
@@ -92,17 +116,20 @@ def check_growth_accounting(pipeline) -> None:
     (all event types count, the default), period by period, with no period missing and none
     published before it is over. The last day processed is the daily table's last row."""
     user_days = pipeline.query("SELECT DISTINCT event_date, user_id FROM analytics.fct_events")
+    first_day = min(day for day, _ in user_days)
     last_day = pipeline.scalar("SELECT MAX(period_end) FROM analytics.growth_accounting_daily")
     for grain, table in (("day", "daily"), ("week", "weekly"), ("month", "monthly")):
         rows = pipeline.query(
-            f"SELECT period_start, {', '.join(GROWTH_COLUMNS)} "
+            f"SELECT period_start, {', '.join(GROWTH_COLUMNS)}, previous_period_whole "
             f"FROM analytics.growth_accounting_{table} ORDER BY period_start"
         )
         expected = growth_accounting(user_days, grain, last_complete_period(last_day, grain))
-        actual = {row[0]: dict(zip(GROWTH_COLUMNS, row[1:], strict=True)) for row in rows}
+        actual = {row[0]: dict(zip(GROWTH_COLUMNS, row[1:-1], strict=True)) for row in rows}
         assert list(actual) == list(expected), f"{table}: periods differ"
         for period, counts in expected.items():
             assert actual[period] == counts, f"{table} {period}"
+        whole = {row[0]: row[-1] for row in rows}
+        assert whole == {p: previous_period_whole(p, grain, first_day) for p in expected}, table
 
 
 def rolling_growth_accounting(
@@ -136,16 +163,19 @@ def rolling_growth_accounting(
 
 def check_rolling_growth_accounting(pipeline, last_checked: dt.date | None = None) -> None:
     user_days = pipeline.query("SELECT DISTINCT event_date, user_id FROM analytics.fct_events")
+    first_day = min(day for day, _ in user_days)
     rows = pipeline.query(
-        f"SELECT period_end, {', '.join(GROWTH_COLUMNS)} "
+        f"SELECT period_end, {', '.join(GROWTH_COLUMNS)}, previous_period_whole "
         "FROM analytics.growth_accounting_rolling_28d ORDER BY period_end"
     )
     last = last_checked or rows[-1][0]
     expected = rolling_growth_accounting(user_days, last)
-    actual = {row[0]: dict(zip(GROWTH_COLUMNS, row[1:], strict=True)) for row in rows}
+    actual = {row[0]: dict(zip(GROWTH_COLUMNS, row[1:-1], strict=True)) for row in rows}
     assert [d for d in actual if d <= last] == list(expected)
     for day, counts in expected.items():
         assert actual[day] == counts, day
+    for row in rows:
+        assert row[-1] == previous_period_whole(row[0], "rolling_28d", first_day), row[0]
 
 
 def engagement(user_days: Iterable[tuple[dt.date, str]]) -> dict[tuple[dt.date, str], tuple]:
@@ -176,16 +206,19 @@ def check_engagement(pipeline) -> None:
         "FROM analytics.user_engagement_daily"
     )
     assert {(r[0], r[1]): tuple(r[2:]) for r in rows} == expected
+    first_day = min(day for day, _ in user_days)
     daily = pipeline.query(
-        "SELECT engagement_date, dau, wau, mau FROM analytics.engagement_daily ORDER BY 1"
+        "SELECT engagement_date, dau, wau, mau, window_whole FROM analytics.engagement_daily "
+        "ORDER BY 1"
     )
-    for day, dau, wau, mau in daily:
+    for day, dau, wau, mau, whole in daily:
         on_day = [v for (d, _), v in expected.items() if d == day]
         assert (dau, wau, mau) == (
             sum(1 for v in on_day if v[0]),
             sum(1 for v in on_day if v[1] > 0),
             len(on_day),
         ), day
+        assert whole == mau_window_whole(day, first_day), day
 
 
 def dormancy_bucket(days: int) -> str:
@@ -278,10 +311,14 @@ def check_growth_drivers(pipeline) -> None:
     last_day = pipeline.scalar("SELECT MAX(period_end) FROM analytics.growth_accounting_daily")
     for grain, table in (("week", "weekly"), ("month", "monthly")):
         rows = pipeline.query(
-            f"SELECT period_start, dimension, segment, {', '.join(GROWTH_COLUMNS)} "
-            f"FROM analytics.growth_drivers_{table}"
+            f"SELECT period_start, dimension, segment, {', '.join(GROWTH_COLUMNS)}, "
+            f"previous_period_whole FROM analytics.growth_drivers_{table}"
         )
-        actual = {(r[0], r[1], r[2]): dict(zip(GROWTH_COLUMNS, r[3:], strict=True)) for r in rows}
+        actual = {(r[0], r[1], r[2]): dict(zip(GROWTH_COLUMNS, r[3:-1], strict=True)) for r in rows}
+        # The cold start is the data's, not the segment's: one first day for every segment.
+        first_day = min(day for day, _ in user_days)
+        for row in rows:
+            assert row[-1] == previous_period_whole(row[0], grain, first_day), (table, row[:3])
         expected = {}
         for dimension in ("utm_source", "country", "platform"):
             for segment in {touch[dimension] for touch in first_touch.values()}:
@@ -303,7 +340,9 @@ def check_growth_drivers(pipeline) -> None:
     assert sorted(rows) == sorted(platform_days)
 
 
-def quick_ratio_band(ratio: float | None) -> str:
+def quick_ratio_band(ratio: float | None, whole: bool = True) -> str:
+    if not whole:
+        return "cold start"
     if ratio is None:
         return "no churn"
     return (
@@ -318,19 +357,27 @@ def quick_ratio_band(ratio: float | None) -> str:
 
 
 def check_quick_ratio_analysis(pipeline) -> None:
-    """Moving averages, bands and alerts recomputed from the growth-accounting tables."""
+    """Moving averages, bands and alerts recomputed from the growth-accounting tables' counts,
+    with the cold-start rule applied from the first day of the events: no ratio before it."""
+    first_day = pipeline.scalar("SELECT MIN(event_date) FROM analytics.fct_events")
     for grain, table in (("week", "weekly"), ("month", "monthly")):
-        periods = pipeline.query(
-            f"SELECT period_start, quick_ratio FROM analytics.growth_accounting_{table} ORDER BY 1"
+        counts = pipeline.query(
+            "SELECT period_start, new_users + resurrected_users, churned_users "
+            f"FROM analytics.growth_accounting_{table} ORDER BY 1"
         )
+        periods = [
+            (start, gained / churned if churned and whole else None, whole)
+            for start, gained, churned in counts
+            for whole in [previous_period_whole(start, grain, first_day)]
+        ]
         expected = {}
-        for index, (start, ratio) in enumerate(periods):
-            window = [r for _, r in periods[max(0, index - 2) : index + 1] if r is not None]
+        for index, (start, ratio, whole) in enumerate(periods):
+            window = [r for _, r, _ in periods[max(0, index - 2) : index + 1] if r is not None]
             average = sum(window) / len(window) if window else None
             expected[start] = (
                 ratio,
                 average,
-                quick_ratio_band(ratio),
+                quick_ratio_band(ratio, whole),
                 ratio is not None and ratio < 1,
             )
         rows = pipeline.query(
@@ -341,7 +388,9 @@ def check_quick_ratio_analysis(pipeline) -> None:
         assert actual.keys() == expected.keys(), grain
         for start, (ratio, average, band, alert) in expected.items():
             got = actual[start]
-            assert got[0] == ratio and got[2:] == (band, alert), (grain, start)
+            assert (got[0] is None) == (ratio is None), (grain, start)
+            assert ratio is None or abs(got[0] - ratio) < 1e-9, (grain, start)
+            assert got[2:] == (band, alert), (grain, start)
             assert (got[1] is None) == (average is None), (grain, start)
             assert average is None or abs(got[1] - average) < 1e-9, (grain, start)
         alerts = pipeline.query(
