@@ -29,12 +29,21 @@ METRIC (
     owner growth
 );
 
-/* Stickiness: DAU / MAU; NULL when MAU is 0.
+/* Whether the MAU window is whole (the cold-start rule, README "Engagement and lifecycle"): TRUE when the 28 days ending every day grouped start on or after the first day of data, i.e. from the 28th day of data on; FALSE before, when MAU is cut short by the start of the data.
+   Grain: one row per day of analytics.engagement_daily; group by engagement_date (these counts do not add up across days).
+   Filters: counted event types only (variable activity_event_types; default all types). */
+METRIC (
+    name mau_window_whole,
+    expression MIN(analytics.engagement_daily.window_whole),
+    owner growth
+);
+
+/* Stickiness: DAU / MAU; NULL when MAU is 0, and NULL in the cold start, until the MAU window is whole (mau_window_whole: the first 27 days of data have none).
    Grain: one row per day of analytics.engagement_daily; group by engagement_date (these counts do not add up across days).
    Filters: counted event types only (variable activity_event_types; default all types). */
 METRIC (
     name stickiness,
-    expression dau / NULLIF(mau, 0),
+    expression CASE WHEN mau_window_whole THEN dau / NULLIF(mau, 0) END,
     owner growth
 );
 

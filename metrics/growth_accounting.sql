@@ -1,6 +1,7 @@
 /* Growth accounting (Social Capital), README "Growth accounting". One set of metrics per
    grain; each reads the mart of its grain, so group by period_start. The ratios are computed
-   from sums, never averaged, so they stay right at any grouping. */
+   from sums, never averaged, so they stay right at any grouping, and are NULL during the cold
+   start: a period is compared only with a whole period before it (previous_period_whole_*). */
 
 /* Active users: users with at least one counted event in the day.
    Grain: one row per day of analytics.growth_accounting_daily; group by period_start.
@@ -47,21 +48,30 @@ METRIC (
     owner growth
 );
 
-/* Quick ratio: (new + resurrected) / churned; NULL when nobody churned. Above 1 the active base grows.
+/* Whether the ratios are defined (the cold-start rule, README "Growth accounting"): TRUE when every row grouped compares with a whole day before, one that starts on or after the first day of data; FALSE when any of them starts earlier, cut short by the start of the data.
+   Grain: one row per day of analytics.growth_accounting_daily; group by period_start.
+   Filters: counted event types only (variable activity_event_types; default all types). */
+METRIC (
+    name previous_period_whole_daily,
+    expression MIN(analytics.growth_accounting_daily.previous_period_whole),
+    owner growth
+);
+
+/* Quick ratio: (new + resurrected) / churned; NULL when nobody churned, and NULL in the cold start, until the day before is whole (previous_period_whole_daily). Above 1 the active base grows.
    Grain: one row per day of analytics.growth_accounting_daily; group by period_start.
    Filters: counted event types only (variable activity_event_types; default all types). */
 METRIC (
     name quick_ratio_daily,
-    expression (new_users_daily + resurrected_users_daily) / NULLIF(churned_users_daily, 0),
+    expression CASE WHEN previous_period_whole_daily THEN (new_users_daily + resurrected_users_daily) / NULLIF(churned_users_daily, 0) END,
     owner growth
 );
 
-/* Retention rate: retained / users active in the day before, which by the accounting identity is retained + churned; NULL when nobody was active before.
+/* Retention rate: retained / users active in the day before, which by the accounting identity is retained + churned; NULL when nobody was active before, and NULL in the cold start, until the day before is whole (previous_period_whole_daily).
    Grain: one row per day of analytics.growth_accounting_daily; group by period_start.
    Filters: counted event types only (variable activity_event_types; default all types). */
 METRIC (
     name retention_rate_daily,
-    expression retained_users_daily / NULLIF(retained_users_daily + churned_users_daily, 0),
+    expression CASE WHEN previous_period_whole_daily THEN retained_users_daily / NULLIF(retained_users_daily + churned_users_daily, 0) END,
     owner growth
 );
 
@@ -128,21 +138,30 @@ METRIC (
     owner growth
 );
 
-/* Quick ratio: (new + resurrected) / churned; NULL when nobody churned. Above 1 the active base grows.
+/* Whether the ratios are defined (the cold-start rule, README "Growth accounting"): TRUE when every row grouped compares with a whole week before, one that starts on or after the first day of data; FALSE when any of them starts earlier, cut short by the start of the data.
+   Grain: one row per week of analytics.growth_accounting_weekly; group by period_start.
+   Filters: counted event types only (variable activity_event_types; default all types). */
+METRIC (
+    name previous_period_whole_weekly,
+    expression MIN(analytics.growth_accounting_weekly.previous_period_whole),
+    owner growth
+);
+
+/* Quick ratio: (new + resurrected) / churned; NULL when nobody churned, and NULL in the cold start, until the week before is whole (previous_period_whole_weekly). Above 1 the active base grows.
    Grain: one row per week of analytics.growth_accounting_weekly; group by period_start.
    Filters: counted event types only (variable activity_event_types; default all types). */
 METRIC (
     name quick_ratio_weekly,
-    expression (new_users_weekly + resurrected_users_weekly) / NULLIF(churned_users_weekly, 0),
+    expression CASE WHEN previous_period_whole_weekly THEN (new_users_weekly + resurrected_users_weekly) / NULLIF(churned_users_weekly, 0) END,
     owner growth
 );
 
-/* Retention rate: retained / users active in the week before, which by the accounting identity is retained + churned; NULL when nobody was active before.
+/* Retention rate: retained / users active in the week before, which by the accounting identity is retained + churned; NULL when nobody was active before, and NULL in the cold start, until the week before is whole (previous_period_whole_weekly).
    Grain: one row per week of analytics.growth_accounting_weekly; group by period_start.
    Filters: counted event types only (variable activity_event_types; default all types). */
 METRIC (
     name retention_rate_weekly,
-    expression retained_users_weekly / NULLIF(retained_users_weekly + churned_users_weekly, 0),
+    expression CASE WHEN previous_period_whole_weekly THEN retained_users_weekly / NULLIF(retained_users_weekly + churned_users_weekly, 0) END,
     owner growth
 );
 
@@ -209,21 +228,30 @@ METRIC (
     owner growth
 );
 
-/* Quick ratio: (new + resurrected) / churned; NULL when nobody churned. Above 1 the active base grows.
+/* Whether the ratios are defined (the cold-start rule, README "Growth accounting"): TRUE when every row grouped compares with a whole month before, one that starts on or after the first day of data; FALSE when any of them starts earlier, cut short by the start of the data.
+   Grain: one row per month of analytics.growth_accounting_monthly; group by period_start.
+   Filters: counted event types only (variable activity_event_types; default all types). */
+METRIC (
+    name previous_period_whole_monthly,
+    expression MIN(analytics.growth_accounting_monthly.previous_period_whole),
+    owner growth
+);
+
+/* Quick ratio: (new + resurrected) / churned; NULL when nobody churned, and NULL in the cold start, until the month before is whole (previous_period_whole_monthly). Above 1 the active base grows.
    Grain: one row per month of analytics.growth_accounting_monthly; group by period_start.
    Filters: counted event types only (variable activity_event_types; default all types). */
 METRIC (
     name quick_ratio_monthly,
-    expression (new_users_monthly + resurrected_users_monthly) / NULLIF(churned_users_monthly, 0),
+    expression CASE WHEN previous_period_whole_monthly THEN (new_users_monthly + resurrected_users_monthly) / NULLIF(churned_users_monthly, 0) END,
     owner growth
 );
 
-/* Retention rate: retained / users active in the month before, which by the accounting identity is retained + churned; NULL when nobody was active before.
+/* Retention rate: retained / users active in the month before, which by the accounting identity is retained + churned; NULL when nobody was active before, and NULL in the cold start, until the month before is whole (previous_period_whole_monthly).
    Grain: one row per month of analytics.growth_accounting_monthly; group by period_start.
    Filters: counted event types only (variable activity_event_types; default all types). */
 METRIC (
     name retention_rate_monthly,
-    expression retained_users_monthly / NULLIF(retained_users_monthly + churned_users_monthly, 0),
+    expression CASE WHEN previous_period_whole_monthly THEN retained_users_monthly / NULLIF(retained_users_monthly + churned_users_monthly, 0) END,
     owner growth
 );
 
@@ -290,21 +318,30 @@ METRIC (
     owner growth
 );
 
-/* Quick ratio: (new + resurrected) / churned; NULL when nobody churned. Above 1 the active base grows.
+/* Whether the ratios are defined (the cold-start rule, README "Growth accounting"): TRUE when every row grouped compares with a whole 28 days before them, one that starts on or after the first day of data; FALSE when any of them starts earlier, cut short by the start of the data.
+   Grain: one row per 28-day window of analytics.growth_accounting_rolling_28d; group by period_start.
+   Filters: counted event types only (variable activity_event_types; default all types). */
+METRIC (
+    name previous_period_whole_rolling_28d,
+    expression MIN(analytics.growth_accounting_rolling_28d.previous_period_whole),
+    owner growth
+);
+
+/* Quick ratio: (new + resurrected) / churned; NULL when nobody churned, and NULL in the cold start, until the 28 days before them is whole (previous_period_whole_rolling_28d). Above 1 the active base grows.
    Grain: one row per 28-day window of analytics.growth_accounting_rolling_28d; group by period_start.
    Filters: counted event types only (variable activity_event_types; default all types). */
 METRIC (
     name quick_ratio_rolling_28d,
-    expression (new_users_rolling_28d + resurrected_users_rolling_28d) / NULLIF(churned_users_rolling_28d, 0),
+    expression CASE WHEN previous_period_whole_rolling_28d THEN (new_users_rolling_28d + resurrected_users_rolling_28d) / NULLIF(churned_users_rolling_28d, 0) END,
     owner growth
 );
 
-/* Retention rate: retained / users active in the 28 days before them, which by the accounting identity is retained + churned; NULL when nobody was active before.
+/* Retention rate: retained / users active in the 28 days before them, which by the accounting identity is retained + churned; NULL when nobody was active before, and NULL in the cold start, until the 28 days before them is whole (previous_period_whole_rolling_28d).
    Grain: one row per 28-day window of analytics.growth_accounting_rolling_28d; group by period_start.
    Filters: counted event types only (variable activity_event_types; default all types). */
 METRIC (
     name retention_rate_rolling_28d,
-    expression retained_users_rolling_28d / NULLIF(retained_users_rolling_28d + churned_users_rolling_28d, 0),
+    expression CASE WHEN previous_period_whole_rolling_28d THEN retained_users_rolling_28d / NULLIF(retained_users_rolling_28d + churned_users_rolling_28d, 0) END,
     owner growth
 );
 

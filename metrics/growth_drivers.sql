@@ -47,12 +47,21 @@ METRIC (
     owner growth
 );
 
-/* Quick ratio of the segment: (new + resurrected) / churned; NULL when nobody churned.
+/* Whether the segment quick ratio is defined (the cold-start rule, README "Growth accounting"): TRUE when every row grouped compares with a whole week before, one that starts on or after the first day of data; FALSE when any of them starts earlier.
+   Grain: one row per week, dimension and segment of analytics.growth_drivers_weekly; group by period_start, dimension, segment.
+   Filters: counted event types only (variable activity_event_types; default all types). Filter dimension to one of utm_source, country, platform. */
+METRIC (
+    name segment_previous_period_whole_weekly,
+    expression MIN(analytics.growth_drivers_weekly.previous_period_whole),
+    owner growth
+);
+
+/* Quick ratio of the segment: (new + resurrected) / churned; NULL when nobody churned, and NULL in the cold start, until the week before is whole (segment_previous_period_whole_weekly).
    Grain: one row per week, dimension and segment of analytics.growth_drivers_weekly; group by period_start, dimension, segment.
    Filters: counted event types only (variable activity_event_types; default all types). Filter dimension to one of utm_source, country, platform. */
 METRIC (
     name segment_quick_ratio_weekly,
-    expression (segment_new_users_weekly + segment_resurrected_users_weekly) / NULLIF(segment_churned_users_weekly, 0),
+    expression CASE WHEN segment_previous_period_whole_weekly THEN (segment_new_users_weekly + segment_resurrected_users_weekly) / NULLIF(segment_churned_users_weekly, 0) END,
     owner growth
 );
 
@@ -101,12 +110,21 @@ METRIC (
     owner growth
 );
 
-/* Quick ratio of the segment: (new + resurrected) / churned; NULL when nobody churned.
+/* Whether the segment quick ratio is defined (the cold-start rule, README "Growth accounting"): TRUE when every row grouped compares with a whole month before, one that starts on or after the first day of data; FALSE when any of them starts earlier.
+   Grain: one row per month, dimension and segment of analytics.growth_drivers_monthly; group by period_start, dimension, segment.
+   Filters: counted event types only (variable activity_event_types; default all types). Filter dimension to one of utm_source, country, platform. */
+METRIC (
+    name segment_previous_period_whole_monthly,
+    expression MIN(analytics.growth_drivers_monthly.previous_period_whole),
+    owner growth
+);
+
+/* Quick ratio of the segment: (new + resurrected) / churned; NULL when nobody churned, and NULL in the cold start, until the month before is whole (segment_previous_period_whole_monthly).
    Grain: one row per month, dimension and segment of analytics.growth_drivers_monthly; group by period_start, dimension, segment.
    Filters: counted event types only (variable activity_event_types; default all types). Filter dimension to one of utm_source, country, platform. */
 METRIC (
     name segment_quick_ratio_monthly,
-    expression (segment_new_users_monthly + segment_resurrected_users_monthly) / NULLIF(segment_churned_users_monthly, 0),
+    expression CASE WHEN segment_previous_period_whole_monthly THEN (segment_new_users_monthly + segment_resurrected_users_monthly) / NULLIF(segment_churned_users_monthly, 0) END,
     owner growth
 );
 

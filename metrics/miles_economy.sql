@@ -119,12 +119,21 @@ METRIC (
     owner economy
 );
 
-/* Miles quick ratio: (new + expansion + resurrected) / (contraction + churned); NULL when nothing was lost.
+/* Whether the miles quick ratio is defined (the cold-start rule, README "Growth accounting"): TRUE when every row grouped compares with a whole month before, one that starts on or after the first day of data; FALSE when any of them starts earlier.
+   Grain: one row per month of analytics.miles_growth_accounting_monthly; group by period_start.
+   Filters: miles_earned and miles_redeemed events, whatever activity_event_types says. */
+METRIC (
+    name miles_previous_period_whole_monthly,
+    expression MIN(analytics.miles_growth_accounting_monthly.previous_period_whole),
+    owner economy
+);
+
+/* Miles quick ratio: (new + expansion + resurrected) / (contraction + churned); NULL when nothing was lost, and NULL in the cold start, until the month before is whole (miles_previous_period_whole_monthly).
    Grain: one row per month of analytics.miles_growth_accounting_monthly; group by period_start.
    Filters: miles_earned and miles_redeemed events, whatever activity_event_types says. */
 METRIC (
     name miles_quick_ratio_monthly,
-    expression (monthly_new_miles + monthly_expansion_miles + monthly_resurrected_miles) / NULLIF(monthly_contraction_miles + monthly_churned_miles, 0),
+    expression CASE WHEN miles_previous_period_whole_monthly THEN (monthly_new_miles + monthly_expansion_miles + monthly_resurrected_miles) / NULLIF(monthly_contraction_miles + monthly_churned_miles, 0) END,
     owner economy
 );
 

@@ -10,7 +10,13 @@ import math
 import pytest
 import sqlglot
 from conftest import PROJECT_ROOT
-from reference import engagement, growth_accounting, last_complete_period
+from reference import (
+    engagement,
+    growth_accounting,
+    last_complete_period,
+    mau_window_whole,
+    previous_period_whole,
+)
 from reference_miles import economy
 from sqlglot import exp
 
@@ -32,6 +38,7 @@ HEADLINE = {
     "miles_quick_ratio_monthly",
 }
 GRAIN_TABLES = {"day": "daily", "week": "weekly", "month": "monthly"}
+COLD_START_FLAGS = {"previous_period_whole", "window_whole"}
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +106,10 @@ def test_dataset_expressions_parse_in_both_dialects_without_tables(definitions):
     growth = semantic.dataset_metrics(definitions, "analytics.growth_accounting_monthly", "duckdb")
     assert {
         "metric_name": "quick_ratio_monthly",
-        "expression": ("(SUM(new_users) + SUM(resurrected_users)) / NULLIF(SUM(churned_users), 0)"),
+        "expression": (
+            "CASE WHEN MIN(previous_period_whole) THEN "
+            "(SUM(new_users) + SUM(resurrected_users)) / NULLIF(SUM(churned_users), 0) END"
+        ),
     }.items() <= next(d for d in growth if d["metric_name"] == "quick_ratio_monthly").items()
 
 
@@ -108,7 +118,12 @@ def test_every_metric_runs_and_equals_its_dataset_expression(loaded, context, de
         (expanded,) = metric_rows(loaded, context, f"SELECT METRIC({m.name}) FROM {m.table}")
         direct = loaded.scalar(f"SELECT {m.expression('duckdb')} FROM {m.table}")
         assert same(expanded[0], direct), m.name
-        assert direct is not None, f"{m.name} is NULL over the whole public sample"
+        # A ratio under the cold-start rule is NULL over any rows that include the cold start
+        # (the whole table does): it must have a value over the rows past it.
+        flags = {c.name for c in m.expanded.find_all(exp.Column)} & COLD_START_FLAGS
+        past = f" WHERE {flags.pop()}" if flags and direct is None else ""
+        direct = loaded.scalar(f"SELECT {m.expression('duckdb')} FROM {m.table}{past}")
+        assert direct is not None, f"{m.name} is NULL over the whole public sample{past}"
 
 
 def test_published_day(loaded, context):
@@ -137,6 +152,7 @@ def test_growth_metrics_equal_the_independent_computation(loaded, context, grain
         f"FROM analytics.growth_accounting_{suffix} GROUP BY period_start ORDER BY period_start",
     )
     user_days = loaded.query("SELECT DISTINCT event_date, user_id FROM analytics.fct_events")
+    first_day = min(day for day, _ in user_days)
     last_day = loaded.scalar("SELECT MAX(period_end) FROM analytics.growth_accounting_daily")
     expected = growth_accounting(user_days, grain, last_complete_period(last_day, grain))
     assert [row[0] for row in rows] == list(expected)
@@ -144,9 +160,10 @@ def test_growth_metrics_equal_the_independent_computation(loaded, context, grain
         counts = expected[period]
         new, resurrected, churned = (counts[k] for k in names[1:4:2] + names[4:5])
         previous = counts["previous_active_users"]
+        whole = previous_period_whole(period, grain, first_day)  # the cold-start rule
         wanted = [counts[k] for k in names[:5]] + [
-            (new + resurrected) / churned if churned else None,
-            counts["retained_users"] / previous if previous else None,
+            (new + resurrected) / churned if churned and whole else None,
+            counts["retained_users"] / previous if previous and whole else None,
             new + resurrected - churned,
         ]
         assert all(same(a, b) for a, b in zip(values, wanted, strict=True)), (period, values)
@@ -168,6 +185,7 @@ def test_engagement_metrics_equal_the_independent_computation(loaded, context):
         )
     )
     user_days = loaded.query("SELECT DISTINCT event_date, user_id FROM analytics.fct_events")
+    first_day = min(day for day, _ in user_days)
     by_day: dict[dt.date, list[tuple]] = {}
     for (day, _), value in engagement(user_days).items():
         by_day.setdefault(day, []).append(value)
@@ -179,7 +197,8 @@ def test_engagement_metrics_equal_the_independent_computation(loaded, context):
             sum(1 for v in on_day if v[1] > 0),
             len(on_day),
         ), day
-        assert same(stickiness, dau / mau if mau else None), day
+        whole = mau_window_whole(day, first_day)  # the cold-start rule
+        assert same(stickiness, dau / mau if mau and whole else None), day
         assert same(l28.get(day), sum(v[2] for v in on_day) / len(on_day) if on_day else None)
     assert any(mau == 0 for *_, mau, _ in rows) and any(mau > 0 for *_, mau, _ in rows)
 
