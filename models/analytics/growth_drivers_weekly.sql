@@ -29,7 +29,7 @@ MODEL (
     column_descriptions (
         period_start = 'First day of the week.',
         period_end = 'Last day of the week (the time column).',
-        week_label = 'period_start as text (YYYY-MM-DD): the week on the dashboards'' x axis.',
+        week_label = 'period_start as text (YYYY-MM-DD): the week on the x axis of the dashboards.',
         dimension = 'utm_source, country or platform: the first-touch attribute the users are split by.',
         segment = CONCAT(
             'The attribute value of the first event of the users (',
@@ -60,7 +60,7 @@ WITH accounting AS (
 SELECT
     accounting.period_start,
     accounting.period_end,
-    FORMAT_DATE('%F', accounting.period_start) AS week_label, /* The week's Monday as text, the dashboards' x axis: Superset 6.1 draws a date column only on a
+    CAST(accounting.period_start AS STRING) AS week_label, /* The week's Monday as text, the dashboards' x axis: Superset 6.1 draws a date column only on a
        time axis, ticked at month starts, and labels a category axis of dates NaN; a week is read
        by its start. */
     accounting.dimension,
