@@ -137,7 +137,8 @@ def test_a_local_model_change_runs_production_as_planned(cron, emulator, tmp_pat
         copy(source, project / part)
     model = project / "models" / "analytics" / "engagement_daily.sql"
     text = model.read_text()
-    old_last_column = "counts.mean_l28 /* Mean L28"
+    # A column added before one of the select list's (any will do: production must not see it).
+    old_last_column = "counts.mean_l28, /* Mean L28"
     assert text.count(old_last_column) == 1
     model.write_text(
         text.replace(old_last_column, "1 AS local_change_probe,\n    " + old_last_column)
