@@ -63,7 +63,6 @@ _GRAINS = r"(?:daily|weekly|monthly|rolling_28d)"
 METRIC_PATTERNS = (
     (re.compile(rf"^(new|retained|resurrected)_users_{_GRAINS}$"), "growth"),
     (re.compile(rf"^(churned)_users(?:_below_zero)?_{_GRAINS}$"), "growth"),
-    (re.compile(rf"^(new|retained|resurrected|churned|dormant)_user_states_{_GRAINS}$"), "growth"),
     (re.compile(r"^monthly_(new|expansion|resurrected)_miles$"), "miles"),
     (re.compile(r"^monthly_(contraction|churned)_miles(?:_below_zero)?$"), "miles"),
     (re.compile(r"^(staged|duplicate|rejected)_rows$"), "outcome"),
@@ -118,13 +117,11 @@ def grouping_family(params: dict) -> str | None:
 def chart_labels(chart: dict, verbose_names: dict[str, str]) -> dict[str, str]:
     """label -> colour for every series of a chart that belongs to a known family."""
     params = chart.get("params") or {}
-    labels: dict[str, str] = {}
-    metrics = params.get("metrics") or ([params["metric"]] if params.get("metric") else [])
     family = grouping_family(params)
     if family:
-        for member, colour in FAMILIES[family].items():
-            labels[member] = colour
-        return labels
+        return dict(FAMILIES[family])
+    labels: dict[str, str] = {}
+    metrics = params.get("metrics") or ([params["metric"]] if params.get("metric") else [])
     for metric in metrics:
         if not isinstance(metric, str):
             continue
@@ -135,14 +132,6 @@ def chart_labels(chart: dict, verbose_names: dict[str, str]) -> dict[str, str]:
             if metric in verbose_names:
                 labels[verbose_names[metric]] = colour
     return labels
-
-
-def has_known_series(chart: dict) -> bool:
-    params = chart.get("params") or {}
-    metrics = params.get("metrics") or []
-    return bool(grouping_family(params)) or any(
-        isinstance(m, str) and metric_series(m) for m in metrics
-    )
 
 
 def dashboard_label_colours(
