@@ -26,7 +26,8 @@ WITH bounds AS (
        from the period of the first activity ever onwards. */
     SELECT
         GREATEST({trunc_start}, {trunc_first}) AS first_period,
-        CAST(DATE_SUB({trunc_after_end}, {interval}) AS DATE) AS last_period
+        CAST(DATE_SUB({trunc_after_end}, {interval}) AS DATE) AS last_period,
+        first_activity.first_active_date AS first_day
     FROM (
         SELECT MIN(first_active_date) AS first_active_date
         FROM intermediate.int_user_first_active
@@ -131,8 +132,16 @@ SELECT
     IFNULL(counts.previous_active_users, 0) AS previous_active_users,
     IFNULL(counts.active_users, 0) - IFNULL(counts.previous_active_users, 0) AS net_change,
     SAFE_DIVIDE(counts.new_users + counts.resurrected_users, counts.churned_users) AS quick_ratio,
-    SAFE_DIVIDE(counts.retained_users, counts.previous_active_users) AS retention_rate
+    SAFE_DIVIDE(counts.retained_users, counts.previous_active_users) AS retention_rate,
+    /* Cold start: nobody is seen before the first day of data (the first day anybody was
+       active, from the data, not the run), so a previous period that starts earlier is cut
+       short; churn and retention measured against it are artefacts. The stored ratios stay the
+       plain arithmetic (the identities audit checks them); the metrics, and so the dashboards,
+       apply this flag (README, "Growth accounting", cold start). */
+    CAST(DATE_SUB(spine.period_start, {interval}) AS DATE) >= bounds.first_day
+        AS previous_period_whole
 FROM spine
+CROSS JOIN bounds
 LEFT JOIN counts
     ON spine.period_start = counts.period_start
 """
@@ -152,7 +161,14 @@ SELECT
     counts.previous_active_users,
     counts.active_users - counts.previous_active_users AS net_change,
     SAFE_DIVIDE(counts.new_users + counts.resurrected_users, counts.churned_users) AS quick_ratio,
-    SAFE_DIVIDE(counts.retained_users, counts.previous_active_users) AS retention_rate
+    SAFE_DIVIDE(counts.retained_users, counts.previous_active_users) AS retention_rate,
+    /* Cold start: nobody is seen before the first day of data (the first day anybody was
+       active, from the data, not the run), so a previous period that starts earlier is cut
+       short; churn and retention measured against it are artefacts. The stored ratios stay the
+       plain arithmetic (the identities audit checks them); the metrics, and so the dashboards,
+       apply this flag (README, "Growth accounting", cold start). */
+    CAST(DATE_SUB(counts.period_start, {interval}) AS DATE) >= bounds.first_day
+        AS previous_period_whole
 FROM counts
 CROSS JOIN bounds
 WHERE

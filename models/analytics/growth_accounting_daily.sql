@@ -45,30 +45,4 @@ MODEL (
     )
 );
 
-WITH accounting AS (
-    @growth_accounting(day)
-), first_activity AS (
-    /* The first day of data: the first day anybody was active. It comes from the data, not
-       from the run, so one backfill and daily runs give the same flag. */
-    SELECT
-        MIN(first_active_date) AS first_day
-    FROM intermediate.int_user_first_active
-)
-SELECT
-    accounting.period_start,
-    accounting.period_end,
-    accounting.active_users,
-    accounting.new_users,
-    accounting.retained_users,
-    accounting.resurrected_users,
-    accounting.churned_users,
-    accounting.previous_active_users,
-    accounting.net_change,
-    accounting.quick_ratio,
-    accounting.retention_rate,
-    DATE_SUB(accounting.period_start, INTERVAL '1' DAY) >= first_activity.first_day AS previous_period_whole /* Cold start: nobody is seen before the first day of data, so a previous day that starts
-       earlier is cut short; churn and retention measured against it are artefacts. The stored
-       ratios stay the plain arithmetic (the identities audit checks them); the metrics, and so the
-       dashboards, apply this flag. */
-FROM accounting
-CROSS JOIN first_activity
+@growth_accounting(day)

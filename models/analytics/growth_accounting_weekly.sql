@@ -52,12 +52,6 @@ MODEL (
 
 WITH accounting AS (
     @growth_accounting(week)
-), first_activity AS (
-    /* The first day of data: the first day anybody was active. It comes from the data, not
-       from the run, so one backfill and daily runs give the same flag. */
-    SELECT
-        MIN(first_active_date) AS first_day
-    FROM intermediate.int_user_first_active
 )
 SELECT
     accounting.period_start,
@@ -74,9 +68,5 @@ SELECT
     accounting.net_change,
     accounting.quick_ratio,
     accounting.retention_rate,
-    DATE_SUB(accounting.period_start, INTERVAL '1' WEEK) >= first_activity.first_day AS previous_period_whole /* Cold start: nobody is seen before the first day of data, so a previous week that starts
-       earlier is cut short; churn and retention measured against it are artefacts. The stored
-       ratios stay the plain arithmetic (the identities audit checks them); the metrics, and so the
-       dashboards, apply this flag. */
+    accounting.previous_period_whole
 FROM accounting
-CROSS JOIN first_activity

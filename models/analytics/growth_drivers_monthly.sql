@@ -48,29 +48,4 @@ MODEL (
     )
 );
 
-WITH accounting AS (
-    @growth_accounting_by_segment(month)
-), first_activity AS (
-    /* The first day of data, as in analytics.growth_accounting_monthly. */
-    SELECT
-        MIN(first_active_date) AS first_day
-    FROM intermediate.int_user_first_active
-)
-SELECT
-    accounting.period_start,
-    accounting.period_end,
-    accounting.dimension,
-    accounting.segment,
-    accounting.active_users,
-    accounting.new_users,
-    accounting.retained_users,
-    accounting.resurrected_users,
-    accounting.churned_users,
-    accounting.previous_active_users,
-    accounting.net_change,
-    accounting.quick_ratio,
-    accounting.retention_rate,
-    DATE_SUB(accounting.period_start, INTERVAL '1' MONTH) >= first_activity.first_day AS previous_period_whole /* Cold start (see analytics.growth_accounting_monthly): the same flag for every segment, since
-       the month before is cut short for all of them alike. */
-FROM accounting
-CROSS JOIN first_activity
+@growth_accounting_by_segment(month)

@@ -51,11 +51,6 @@ MODEL (
 
 WITH accounting AS (
     @growth_accounting_by_segment(week)
-), first_activity AS (
-    /* The first day of data, as in analytics.growth_accounting_weekly. */
-    SELECT
-        MIN(first_active_date) AS first_day
-    FROM intermediate.int_user_first_active
 )
 SELECT
     accounting.period_start,
@@ -74,7 +69,5 @@ SELECT
     accounting.net_change,
     accounting.quick_ratio,
     accounting.retention_rate,
-    DATE_SUB(accounting.period_start, INTERVAL '1' WEEK) >= first_activity.first_day AS previous_period_whole /* Cold start (see analytics.growth_accounting_weekly): the same flag for every segment, since
-       the week before is cut short for all of them alike. */
+    accounting.previous_period_whole
 FROM accounting
-CROSS JOIN first_activity
