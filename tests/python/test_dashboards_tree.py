@@ -124,6 +124,46 @@ def test_every_chart_of_a_known_series_has_its_colours_on_its_dashboard(tree):
     assert known >= 10
 
 
+def series_order(chart: dict) -> tuple[str, tuple[str, ...]] | None:
+    """(family, members in legend and stack order) of a chart drawing several metrics of one
+    family. Superset orders series itself (sort_series_type, by sum by default, so by the data);
+    sorted by name, the order follows the metric names: the series keys are the metric names."""
+    params = chart["params"]
+    found = [(m, series_colours.metric_series(m)) for m in params.get("metrics") or []]
+    found = [(m, s) for m, s in found if isinstance(m, str) and s]
+    families = {family for _, (family, _) in found}
+    if len(found) < 2 or len(families) != 1:
+        return None
+    assert params.get("sort_series_type") == "name", (
+        f"{chart['slice_name']}: series ordered by {params.get('sort_series_type', 'sum')}, "
+        "so by the data; order them by name"
+    )
+    ordered = sorted(found, reverse=not params.get("sort_series_ascending", False))
+    return families.pop(), tuple(member for _, (_, member) in ordered)
+
+
+def test_a_family_s_series_come_in_one_order_at_every_grain(tree):
+    """Charts may draw part of a family; any two members come in the same order wherever both
+    are drawn."""
+    before: dict[tuple[str, str, str], str] = {}
+    growth_charts = []
+    for chart in of_kind(tree, "charts").values():
+        found = series_order(chart)
+        if not found:
+            continue
+        family, members = found
+        if members == ("retained", "resurrected", "new", "churned"):
+            growth_charts.append(chart["slice_name"])
+        for i, first in enumerate(members):
+            for second in members[i + 1 :]:
+                assert (family, second, first) not in before, (
+                    f"{chart['slice_name']} draws {family} {first} before {second}, "
+                    f"{before[(family, second, first)]} the other way round"
+                )
+                before[(family, first, second)] = chart["slice_name"]
+    assert len(growth_charts) == 4, growth_charts
+
+
 def test_a_label_that_would_take_two_colours_is_refused(tree):
     """Two metrics of different series that share a legend name cannot both keep their colour."""
     growth = next(iter(of_kind(tree, "dashboards").values()))

@@ -217,3 +217,32 @@ def test_telemetry_settings(tmp_path):
     assert "scarf" not in json.dumps(policy) and "mapbox" not in json.dumps(policy)
     fonts = {"https://fonts.googleapis.com", "https://fonts.gstatic.com"}
     assert fonts <= set(policy["font-src"])
+
+
+def test_the_theme_is_superset_s_default_with_the_axis_label_margin(tmp_path):
+    """Both themes keep every token of Superset's own and add the ECharts override that moves
+    the date labels off the y axis's lowest label (screenshots show the effect)."""
+    result = run_in_superset(
+        tmp_path,
+        """
+        import superset.config as defaults
+        print(json.dumps({
+            name: {
+                "missing": sorted(set(getattr(defaults, name)["token"]) - set(theme["token"])),
+                "changed": sorted(
+                    key for key, value in getattr(defaults, name)["token"].items()
+                    if theme["token"].get(key) != value
+                ),
+                "algorithm": theme["algorithm"] == getattr(defaults, name)["algorithm"],
+                "overrides": theme["token"].get("echartsOptionsOverrides"),
+            }
+            for name, theme in (
+                ("THEME_DEFAULT", config.THEME_DEFAULT),
+                ("THEME_DARK", config.THEME_DARK),
+            )
+        }))
+        """,
+    )
+    for theme in result.values():
+        assert theme["missing"] == [] and theme["changed"] == [] and theme["algorithm"]
+        assert theme["overrides"] == {"xAxis": {"axisLabel": {"margin": 14}}}
