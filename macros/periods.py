@@ -30,3 +30,17 @@ def period_end(evaluator, grain: exp.Expression, column: exp.Expression) -> exp.
     return exp.maybe_parse(
         f"CAST(DATE_SUB(DATE_ADD({start}, {interval}), INTERVAL 1 DAY) AS DATE)", dialect="bigquery"
     )
+
+
+@macro()
+def period_age(
+    evaluator, grain: exp.Expression, period: exp.Expression, cohort: exp.Expression
+) -> exp.Expression:
+    """Whole `grain` periods from the period starting on DATE `cohort` to the one starting on
+    DATE `period` (0 = the same period). Weeks count days / 7 rather than
+    DATE_DIFF(..., WEEK): BigQuery's WEEK boundaries are Sundays."""
+    name = _grain(grain)
+    later, earlier = period.sql(dialect="bigquery"), cohort.sql(dialect="bigquery")
+    if name == "week":
+        return exp.maybe_parse(f"DIV(DATE_DIFF({later}, {earlier}, DAY), 7)", dialect="bigquery")
+    return exp.maybe_parse(f"DATE_DIFF({later}, {earlier}, {name.upper()})", dialect="bigquery")
