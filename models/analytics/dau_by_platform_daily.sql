@@ -8,7 +8,6 @@ MODEL (
         lookback @late_arrival_days
     ),
     grain (activity_date, platform),
-    cron '@daily',
     audits (
         unique_combination_of_columns(columns := (activity_date, platform)),
         not_null(columns := (activity_date, platform, active_users, dau)),

@@ -7,7 +7,6 @@ MODEL (
         unique_key user_id
     ),
     grain user_id,
-    cron '@daily',
     clustered_by user_id,
     audits (
         unique_values(columns := (

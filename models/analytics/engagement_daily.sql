@@ -10,7 +10,6 @@ MODEL (
         lookback @late_arrival_days
     ),
     grain engagement_date,
-    cron '@daily',
     audits (
         unique_values(columns := (
             engagement_date

@@ -9,7 +9,6 @@ MODEL (
         lookback @late_arrival_days
     ),
     grain period_start,
-    cron '@daily',
     audits (
         unique_values(columns := (
             period_start

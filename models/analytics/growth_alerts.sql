@@ -4,7 +4,6 @@ MODEL (
     name analytics.growth_alerts,
     kind VIEW,
     grain (period_grain, period_start),
-    cron '@daily',
     audits (
         unique_combination_of_columns(columns := (period_grain, period_start)),
         accepted_range(column := quick_ratio, max_v := 1, inclusive := FALSE)

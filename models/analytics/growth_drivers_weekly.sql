@@ -10,7 +10,6 @@ MODEL (
         lookback @late_arrival_days
     ),
     grain (period_start, dimension, segment),
-    cron '@daily',
     audits (
         unique_combination_of_columns(columns := (period_start, dimension, segment)),
         not_null(

@@ -11,7 +11,6 @@ MODEL (
         time_column landed_date
     ),
     grain (landed_date, source_file),
-    cron '@daily',
     audits (
         unique_combination_of_columns(columns := (landed_date, source_file)),
         not_null(columns := (landed_date, source_file)),

@@ -14,7 +14,6 @@ MODEL (
         lookback @late_arrival_days
     ),
     grain (stage_date, lifecycle_stage),
-    cron '@daily',
     audits (
         unique_combination_of_columns(columns := (stage_date, lifecycle_stage)),
         not_null(columns := (stage_date, lifecycle_stage, users, users_seen)),

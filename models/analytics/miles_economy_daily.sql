@@ -18,7 +18,6 @@ MODEL (
         lookback @late_arrival_days
     ),
     grain economy_date,
-    cron '@daily',
     columns (
         economy_date DATE,
         miles_earned INT64,

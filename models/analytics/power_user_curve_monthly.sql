@@ -10,7 +10,6 @@ MODEL (
         lookback @late_arrival_days
     ),
     grain (month_end, cohort_month, l28),
-    cron '@daily',
     audits (
         unique_combination_of_columns(columns := (month_end, cohort_month, l28)),
         not_null(columns := (month_end, l28, users, share_of_mau)),

@@ -13,7 +13,6 @@ MODEL (
         lookback @late_arrival_days
     ),
     grain (period_grain, period_start),
-    cron '@daily',
     audits (
         unique_combination_of_columns(columns := (period_grain, period_start)),
         not_null(columns := (period_grain, period_start, period_end, quick_ratio_band, is_alert)),

@@ -6,7 +6,6 @@ MODEL (
         time_column landed_date
     ),
     grain (source_file, source_line),
-    cron '@daily',
     audits (
         unique_combination_of_columns(columns := (source_file, source_line)),
         not_null(columns := (landed_date, source_file, source_line, reject_reason)),

@@ -14,7 +14,6 @@ MODEL (
         lookback @late_arrival_days
     ),
     grain (activity_date, dormancy_bucket),
-    cron '@daily',
     audits (
         unique_combination_of_columns(columns := (activity_date, dormancy_bucket)),
         not_null(columns := (activity_date, dormancy_bucket, returning_users)),

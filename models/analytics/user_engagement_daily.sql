@@ -10,7 +10,6 @@ MODEL (
         batch_size 31
     ),
     grain (user_id, engagement_date),
-    cron '@daily',
     partitioned_by engagement_date,
     clustered_by user_id,
     audits (

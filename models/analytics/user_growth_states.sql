@@ -25,7 +25,6 @@ MODEL (
     ),
     blueprints ((grain := week, suffix := weekly), (grain := month, suffix := monthly)),
     grain (period_start, user_id),
-    cron '@daily',
     clustered_by (state, user_id),
     depends_on (
         analytics.growth_accounting_@{suffix}

@@ -16,7 +16,6 @@ MODEL (
         unique_key user_id
     ),
     grain user_id,
-    cron '@daily',
     clustered_by user_id,
     columns (
         user_id STRING,

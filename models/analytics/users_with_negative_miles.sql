@@ -4,7 +4,6 @@ MODEL (
     name analytics.users_with_negative_miles,
     kind VIEW,
     grain user_id,
-    cron '@daily',
     audits (
         unique_values(columns := (
             user_id

@@ -24,7 +24,6 @@ MODEL (
         utm_source,
         country
     ),
-    cron '@daily',
     partitioned_by event_date,
     clustered_by user_id,
     columns (

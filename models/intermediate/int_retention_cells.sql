@@ -20,7 +20,6 @@ MODEL (
             grain := month
     )),
     grain (cohort_start, period_start),
-    cron '@daily',
     audits (
         unique_combination_of_columns(columns := (cohort_start, period_start)),
         not_null(columns := (cohort_start, period_start, period_end, active_users, miles_earned)),

@@ -8,7 +8,6 @@ MODEL (
         lookback @late_arrival_days
     ),
     grain (user_id, activity_date),
-    cron '@daily',
     partitioned_by activity_date,
     clustered_by user_id,
     audits (

@@ -9,7 +9,6 @@ MODEL (
         batch_size 31
     ),
     grain (user_id, activity_date),
-    cron '@daily',
     partitioned_by activity_date,
     clustered_by user_id,
     audits (

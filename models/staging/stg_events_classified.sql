@@ -26,7 +26,6 @@ MODEL (
         batch_size 31
     ),
     grain (source_file, source_line),
-    cron '@daily',
     partitioned_by landed_date,
     clustered_by (event_date, user_id),
     columns (
