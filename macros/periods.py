@@ -1,11 +1,24 @@
 """Calendar periods as small expressions, for models that take the grain as a blueprint
-variable: @period_start(week, activity_date) and @period_end(week, period_start). The truncations
-themselves are GRAINS in macros/growth_accounting.py, written once for every model."""
+variable: @period_start(week, activity_date), @period_end(week, period_start) and
+@period_age(week, period_start, cohort_start). The grains' truncations are written once, here."""
 
 from sqlglot import exp
 from sqlmesh import macro
 
-from macros.growth_accounting import GRAINS
+GRAINS = {
+    # grain: (truncation of a DATE column, interval of one period)
+    "day": ("{col}", "INTERVAL 1 DAY"),
+    # Monday weeks, by arithmetic from a known Monday (1970-01-05). DATE_TRUNC(d, WEEK) starts
+    # weeks on Sunday on BigQuery and Monday on DuckDB; DATE_TRUNC(d, WEEK(MONDAY)) is right on
+    # both but sqlglot 30.8's optimizer crashes on it ("'Simplifier' object has no attribute
+    # 'type'"), and SQLMesh optimizes every query.
+    "week": (
+        "CAST(DATE_SUB({col}, INTERVAL MOD(DATE_DIFF({col}, DATE '1970-01-05', DAY), 7) DAY)"
+        " AS DATE)",
+        "INTERVAL 1 WEEK",
+    ),
+    "month": ("CAST(DATE_TRUNC({col}, MONTH) AS DATE)", "INTERVAL 1 MONTH"),
+}
 
 
 def _grain(grain: exp.Expression | str) -> str:
