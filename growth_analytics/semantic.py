@@ -138,19 +138,6 @@ def load_definitions(context=None) -> list[MetricDefinition]:
     return definitions
 
 
-def dataset_metrics(definitions: list[MetricDefinition], table: str, dialect: str) -> list[dict]:
-    """The Superset dataset metrics of one table (e.g. 'analytics.growth_accounting_daily')."""
-    return [
-        {
-            "metric_name": m.name,
-            "expression": m.expression(dialect),
-            "description": m.description,
-        }
-        for m in definitions
-        if m.table == table
-    ]
-
-
 def render_markdown(definitions: list[MetricDefinition]) -> str:
     intros = {section: intro for section, (intro, _) in read_sections().items()}
     lines = [

@@ -21,6 +21,7 @@ from reference_miles import economy
 from sqlglot import exp
 
 from growth_analytics import semantic
+from growth_analytics.dashboards import datasets
 
 HEADLINE = {
     "active_users_monthly",
@@ -103,7 +104,7 @@ def test_dataset_expressions_parse_in_both_dialects_without_tables(definitions):
             parsed = sqlglot.parse_one(m.expression(dialect), read=dialect)
             assert not [c for c in parsed.find_all(exp.Column) if c.table], m.name
             assert not list(parsed.find_all(exp.Alias)), m.name
-    growth = semantic.dataset_metrics(definitions, "analytics.growth_accounting_monthly", "duckdb")
+    growth = datasets.expected_metrics(definitions, "analytics.growth_accounting_monthly")
     assert {
         "metric_name": "quick_ratio_monthly",
         "expression": (

@@ -31,11 +31,11 @@ import requests
 import yaml
 from conftest import BIN, PROJECT_ROOT, Pipeline
 from reference import growth_accounting, last_complete_period
+from superset_client import SupersetClient
 from test_user_growth_states import user_growth_states
 
 from growth_analytics.dashboards.bundle import Target, build_bundle, read_tree
 from growth_analytics.dashboards.cli import dashboard_slugs, take_screenshots
-from growth_analytics.dashboards.client import SupersetClient
 from growth_analytics.dashboards.normalize import normalise, read_export, tree_texts
 from growth_analytics.dashboards.server import SUPERSET_VENV, Superset, free_port
 
