@@ -320,9 +320,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "superset":
             # The serving file beside the warehouse SQLMesh's configuration names (the demo's,
-            # with no variables set).
+            # with no variables set); on another gateway, the local one's.
             target = load_target()
-            settings = _settings(target) or Settings.from_env()
+            settings = _settings(target) or _settings(load_target("local"))
             return args.func(args, settings)
         return args.func(args) or 0
     except SettingsError as exc:

@@ -73,6 +73,11 @@ def load_target(gateway: str | None = None) -> Target:
     database = str(getattr(connection, "database", "") or "")
     if UNCONFIGURED_MARK in database:
         raise SettingsError(database.rsplit("/", 1)[0].lstrip("/"))
+    # config.yaml's late_arrival_days is ANALYTICS_LATE_DAYS as YAML reads it: a word stays a
+    # string, which SQLMesh would only refuse while rendering a model's lookback.
+    late = config.variables.get("late_arrival_days")
+    if isinstance(late, bool) or not isinstance(late, int) or late < 0:
+        raise SettingsError(f"ANALYTICS_LATE_DAYS={late!r}: expected a whole number of days")
     state_connection = chosen.state_connection or connection
     state = resolve_path(state_connection.database) if state_connection.type_ == "duckdb" else None
     warehouse = None

@@ -1,4 +1,7 @@
-"""The project's environment variables, resolved once, with the defaults documented in README.md."""
+"""What the project's own commands add to SQLMesh's configuration: the serving file beside a
+DuckDB warehouse, and the checks on file names. The settings themselves (warehouse, landing
+folder, start date, late days) are config.yaml's, read through SQLMesh
+(growth_analytics.project)."""
 
 from __future__ import annotations
 
@@ -15,9 +18,7 @@ MODEL_SCHEMAS = ("raw", "staging", "intermediate", "analytics")
 # ambiguous with the catalog of the default serving file, serving.duckdb.
 SERVING_METADATA_SCHEMA = "publication"
 
-DEFAULT_WAREHOUSE = "data/warehouse.duckdb"
 DEFAULT_SERVING_NAME = "serving.duckdb"  # beside the warehouse file
-DEFAULT_LATE_DAYS = 3
 
 
 class SettingsError(ValueError):
@@ -62,36 +63,14 @@ def serving_path(env: dict[str, str], warehouse: Path) -> Path:
 
 @dataclass(frozen=True)
 class Settings:
-    """What the project's own commands need. The models read the landing folder (a local path or
-    gs://), the start date and the late days as SQLMesh variables from config.yaml, which holds
-    their defaults; only the late days are checked here too, to fail before SQLMesh does."""
+    """The files of a DuckDB warehouse SQLMesh's configuration names: the warehouse and the
+    serving file the dashboards read (ANALYTICS_SERVING, by default beside the warehouse)."""
 
     warehouse: Path
     serving: Path
-    late_arrival_days: int
 
     @classmethod
     def for_warehouse(cls, warehouse: Path, env: dict[str, str] | None = None) -> Settings:
-        """The settings of a DuckDB warehouse SQLMesh's configuration names."""
-        settings = cls.from_env(env)
         env = dict(os.environ if env is None else env)
-        return cls(
-            warehouse=warehouse,
-            serving=serving_path(env, warehouse),
-            late_arrival_days=settings.late_arrival_days,
-        )
-
-    @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
-        env = dict(os.environ if env is None else env)
-        late = env.get("ANALYTICS_LATE_DAYS", str(DEFAULT_LATE_DAYS))
-        if not late.isdigit():
-            raise SettingsError(f"ANALYTICS_LATE_DAYS={late!r}: expected a whole number of days")
-        warehouse = check_warehouse_path(
-            resolve_path(env.get("ANALYTICS_WAREHOUSE", DEFAULT_WAREHOUSE))
-        )
-        return cls(
-            warehouse=warehouse,
-            serving=serving_path(env, warehouse),
-            late_arrival_days=int(late),
-        )
+        warehouse = check_warehouse_path(warehouse)
+        return cls(warehouse=warehouse, serving=serving_path(env, warehouse))

@@ -9,6 +9,7 @@ import time
 import pytest
 from conftest import PROJECT_ROOT, model_files
 
+from growth_analytics.project import load_target
 from growth_analytics.settings import Settings, SettingsError
 
 
@@ -57,14 +58,26 @@ def test_bigquery_gateway_is_configured_when_credentials_are_set(make_pipeline):
 
 
 @pytest.mark.parametrize("stem", ["analytics", "raw", "Staging", "intermediate"])
-def test_warehouse_named_after_a_schema_is_refused(stem):
-    with pytest.raises(SettingsError, match="stem"):
-        Settings.from_env({"ANALYTICS_WAREHOUSE": f"/tmp/{stem}.duckdb"})
+def test_warehouse_named_after_a_schema_is_refused(stem, monkeypatch):
+    monkeypatch.setenv("ANALYTICS_WAREHOUSE", f"/tmp/{stem}.duckdb")
+    with pytest.raises(SettingsError, match=r"ANALYTICS_WAREHOUSE=.*stem"):
+        load_target("local")
 
 
-def test_settings_defaults_and_late_days():
-    settings = Settings.from_env({})
-    assert settings.warehouse.name == "warehouse.duckdb"
-    assert settings.late_arrival_days == 3
-    with pytest.raises(SettingsError, match="ANALYTICS_LATE_DAYS"):
-        Settings.from_env({"ANALYTICS_LATE_DAYS": "three"})
+def test_settings_come_from_sqlmesh_s_configuration(monkeypatch):
+    """The defaults are config.yaml's, as SQLMesh loads it; a late-days value that is not a
+    whole number fails by name before any model is rendered."""
+    for name in ("ANALYTICS_WAREHOUSE", "ANALYTICS_LATE_DAYS", "ANALYTICS_SERVING"):
+        monkeypatch.delenv(name, raising=False)
+    target = load_target("local")
+    assert target.warehouse == PROJECT_ROOT / "data" / "warehouse.duckdb"
+    assert target.variables["late_arrival_days"] == 3
+    assert Settings.for_warehouse(target.warehouse).serving == target.warehouse.with_name(
+        "serving.duckdb"
+    )
+    monkeypatch.setenv("ANALYTICS_LATE_DAYS", "7")
+    assert load_target("local").variables["late_arrival_days"] == 7
+    for wrong in ("three", "-1"):
+        monkeypatch.setenv("ANALYTICS_LATE_DAYS", wrong)
+        with pytest.raises(SettingsError, match="ANALYTICS_LATE_DAYS"):
+            load_target("local")

@@ -18,7 +18,7 @@ from conftest import PROJECT_ROOT, Pipeline, write_csv
 
 from growth_analytics.runlock import EXIT_LOCKED, exclusive_run
 from growth_analytics.serving import PublishError, publish, published_tables
-from growth_analytics.settings import Settings, SettingsError
+from growth_analytics.settings import Settings, SettingsError, resolve_path
 
 HEADER = (
     "event_time,user_id,event_type,transaction_category,miles_amount,platform,utm_source,country"
@@ -285,7 +285,7 @@ def test_readers_see_no_error_while_the_file_is_swapped_twice(built, tmp_path):
 def test_the_pipeline_writes_while_dashboards_read_and_publishes_the_new_day(
     built, exports, tmp_path
 ):
-    serving = Settings.from_env(built.env).serving
+    serving = serving_of(built.env)
     assert serving == built.warehouse.with_name("serving.duckdb")
     # Dashboard tables in the served file, so the readers read real marts during the run.
     publish(built.warehouse, serving, published_tables(exports))
@@ -318,7 +318,7 @@ def test_the_pipeline_writes_while_dashboards_read_and_publishes_the_new_day(
 
 
 def test_a_failed_run_publishes_nothing_and_exits_1(built):
-    serving = Settings.from_env(built.env).serving
+    serving = serving_of(built.env)
     served = serving.read_bytes()
     bad_date = built.cli("run", "--end", "not-a-date", check=False)
     assert bad_date.returncode == 2
@@ -336,7 +336,7 @@ def test_a_failed_run_publishes_nothing_and_exits_1(built):
 
 
 def test_publish_command_takes_the_run_lock(built):
-    serving = Settings.from_env(built.env).serving
+    serving = serving_of(built.env)
     served = serving.read_bytes()
     with exclusive_run(built.warehouse, "a writer, in the test"):
         locked = built.cli("publish", check=False)
@@ -352,34 +352,38 @@ def test_publish_command_takes_the_run_lock(built):
 # --- settings -----------------------------------------------------------------------------------
 
 
+def serving_of(env: dict[str, str]) -> Path:
+    """The serving file of the warehouse an environment names."""
+    return Settings.for_warehouse(resolve_path(env["ANALYTICS_WAREHOUSE"]), env).serving
+
+
 def test_serving_defaults_beside_the_warehouse():
-    assert Settings.from_env({}).serving == PROJECT_ROOT / "data" / "serving.duckdb"
-    settings = Settings.from_env({"ANALYTICS_WAREHOUSE": "/srv/wh/prod.duckdb"})
-    assert settings.serving == Path("/srv/wh/serving.duckdb")
-    relative = Settings.from_env({"ANALYTICS_SERVING": "dashboards/marts.duckdb"})
+    warehouse = Path("/srv/wh/prod.duckdb")
+    assert Settings.for_warehouse(warehouse, {}).serving == Path("/srv/wh/serving.duckdb")
+    relative = Settings.for_warehouse(warehouse, {"ANALYTICS_SERVING": "dashboards/marts.duckdb"})
     assert relative.serving == PROJECT_ROOT / "dashboards" / "marts.duckdb"
 
 
 @pytest.mark.parametrize("stem", ["analytics", "Raw", "staging", "intermediate", "publication"])
 def test_serving_named_after_a_schema_is_refused(stem):
     with pytest.raises(SettingsError, match=r"ANALYTICS_SERVING=.*stem"):
-        Settings.from_env({"ANALYTICS_SERVING": f"/tmp/{stem}.duckdb"})
+        Settings.for_warehouse(Path("/tmp/w.duckdb"), {"ANALYTICS_SERVING": f"/tmp/{stem}.duckdb"})
 
 
 def test_serving_file_must_not_be_the_warehouse():
     with pytest.raises(SettingsError, match=r"ANALYTICS_SERVING=.*warehouse file itself"):
-        Settings.from_env(
+        serving_of(
             {
                 "ANALYTICS_WAREHOUSE": "data/warehouse.duckdb",
                 "ANALYTICS_SERVING": "data/warehouse.duckdb",
             }
         )
     with pytest.raises(SettingsError, match="warehouse file itself"):
-        Settings.from_env(
+        serving_of(
             {
                 "ANALYTICS_WAREHOUSE": str(PROJECT_ROOT / "data" / "warehouse.duckdb"),
                 "ANALYTICS_SERVING": "data/../data/warehouse.duckdb",
             }
         )
     with pytest.raises(SettingsError, match="warehouse file itself"):  # the default, by name
-        Settings.from_env({"ANALYTICS_WAREHOUSE": "/srv/serving.duckdb"})
+        serving_of({"ANALYTICS_WAREHOUSE": "/srv/serving.duckdb"})
