@@ -1,4 +1,4 @@
-/* Data quality, README "Landing files" and "Reason codes": what happened to every row that
+/* Data quality, docs/landing.md, "Landing files" and "Reason codes": what happened to every row that
    landed. raw = staged + duplicates + rejected holds for every landing day and file (audited). */
 
 /* Rows read from landing files.
@@ -74,7 +74,7 @@ METRIC (
     owner data
 );
 
-/* Quarantined lines, counted per reason code (README, "Reason codes").
+/* Quarantined lines, counted per reason code (docs/landing.md, "Nothing lost, nothing invented").
    Grain: one row per rejected line of analytics.rejected_events; group by landed_date and/or reject_reason.
    Filters: none: every landed row, whatever its type. */
 METRIC (

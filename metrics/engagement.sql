@@ -1,4 +1,4 @@
-/* Engagement depth, README "Engagement and lifecycle": DAU/WAU/MAU on trailing 1, 7 and
+/* Engagement depth, docs/definitions.md, "Engagement and lifecycle": DAU/WAU/MAU on trailing 1, 7 and
    28-day windows, L7/L28 (a user's active days among the last 7 and 28), the power-user curve,
    lifecycle stages and resurrections after a dormancy gap. */
 
@@ -29,7 +29,7 @@ METRIC (
     owner growth
 );
 
-/* Whether the MAU window is whole (the cold-start rule, README "Engagement and lifecycle"): TRUE when the 28 days ending every day grouped start on or after the first day of data, i.e. from the 28th day of data on; FALSE before, when MAU is cut short by the start of the data.
+/* Whether the MAU window is whole (the cold-start rule, docs/definitions.md, "Engagement and lifecycle"): TRUE when the 28 days ending every day grouped start on or after the first day of data, i.e. from the 28th day of data on; FALSE before, when MAU is cut short by the start of the data.
    Grain: one row per day of analytics.engagement_daily; group by engagement_date (these counts do not add up across days).
    Filters: counted event types only (variable activity_event_types; default all types). */
 METRIC (
@@ -74,7 +74,7 @@ METRIC (
     owner growth
 );
 
-/* Users in each lifecycle stage (new, growing, established, mature, dormant; thresholds in the README) on the day, among users first active by then.
+/* Users in each lifecycle stage (new, growing, established, mature, dormant; thresholds in docs/definitions.md) on the day, among users first active by then.
    Grain: one row per day and lifecycle stage in analytics.lifecycle_stages_daily; group by stage_date and lifecycle_stage.
    Filters: counted event types only (variable activity_event_types; default all types). */
 METRIC (

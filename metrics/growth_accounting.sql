@@ -1,4 +1,4 @@
-/* Growth accounting (Social Capital), README "Growth accounting". One set of metrics per
+/* Growth accounting (Social Capital), docs/definitions.md, "Growth accounting". One set of metrics per
    grain; each reads the mart of its grain, so group by period_start. The ratios are computed
    from sums, never averaged, so they stay right at any grouping, and are NULL during the cold
    start: a period is compared only with a whole period before it (previous_period_whole_*). */
@@ -48,7 +48,7 @@ METRIC (
     owner growth
 );
 
-/* Whether the ratios are defined (the cold-start rule, README "Growth accounting"): TRUE when every row grouped compares with a whole day before, one that starts on or after the first day of data; FALSE when any of them starts earlier, cut short by the start of the data.
+/* Whether the ratios are defined (the cold-start rule, docs/definitions.md, "Growth accounting"): TRUE when every row grouped compares with a whole day before, one that starts on or after the first day of data; FALSE when any of them starts earlier, cut short by the start of the data.
    Grain: one row per day of analytics.growth_accounting_daily; group by period_start.
    Filters: counted event types only (variable activity_event_types; default all types). */
 METRIC (
@@ -138,7 +138,7 @@ METRIC (
     owner growth
 );
 
-/* Whether the ratios are defined (the cold-start rule, README "Growth accounting"): TRUE when every row grouped compares with a whole week before, one that starts on or after the first day of data; FALSE when any of them starts earlier, cut short by the start of the data.
+/* Whether the ratios are defined (the cold-start rule, docs/definitions.md, "Growth accounting"): TRUE when every row grouped compares with a whole week before, one that starts on or after the first day of data; FALSE when any of them starts earlier, cut short by the start of the data.
    Grain: one row per week of analytics.growth_accounting_weekly; group by period_start.
    Filters: counted event types only (variable activity_event_types; default all types). */
 METRIC (
@@ -228,7 +228,7 @@ METRIC (
     owner growth
 );
 
-/* Whether the ratios are defined (the cold-start rule, README "Growth accounting"): TRUE when every row grouped compares with a whole month before, one that starts on or after the first day of data; FALSE when any of them starts earlier, cut short by the start of the data.
+/* Whether the ratios are defined (the cold-start rule, docs/definitions.md, "Growth accounting"): TRUE when every row grouped compares with a whole month before, one that starts on or after the first day of data; FALSE when any of them starts earlier, cut short by the start of the data.
    Grain: one row per month of analytics.growth_accounting_monthly; group by period_start.
    Filters: counted event types only (variable activity_event_types; default all types). */
 METRIC (
@@ -318,7 +318,7 @@ METRIC (
     owner growth
 );
 
-/* Whether the ratios are defined (the cold-start rule, README "Growth accounting"): TRUE when every row grouped compares with a whole 28 days before them, one that starts on or after the first day of data; FALSE when any of them starts earlier, cut short by the start of the data.
+/* Whether the ratios are defined (the cold-start rule, docs/definitions.md, "Growth accounting"): TRUE when every row grouped compares with a whole 28 days before them, one that starts on or after the first day of data; FALSE when any of them starts earlier, cut short by the start of the data.
    Grain: one row per 28-day window of analytics.growth_accounting_rolling_28d; group by period_start.
    Filters: counted event types only (variable activity_event_types; default all types). */
 METRIC (

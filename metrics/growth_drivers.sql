@@ -1,4 +1,4 @@
-/* Growth drivers, README "Growth drivers": growth accounting per segment of a dimension
+/* Growth drivers, docs/definitions.md, "Growth accounting": growth accounting per segment of a dimension
    (first-touch utm_source, country, first platform). Filter on dimension and group by
    period_start and segment; summing over segments of one dimension gives the overall totals. */
 
@@ -47,7 +47,7 @@ METRIC (
     owner growth
 );
 
-/* Whether the segment quick ratio is defined (the cold-start rule, README "Growth accounting"): TRUE when every row grouped compares with a whole week before, one that starts on or after the first day of data; FALSE when any of them starts earlier.
+/* Whether the segment quick ratio is defined (the cold-start rule, docs/definitions.md, "Growth accounting"): TRUE when every row grouped compares with a whole week before, one that starts on or after the first day of data; FALSE when any of them starts earlier.
    Grain: one row per week, dimension and segment of analytics.growth_drivers_weekly; group by period_start, dimension, segment.
    Filters: counted event types only (variable activity_event_types; default all types). Filter dimension to one of utm_source, country, platform. */
 METRIC (
@@ -110,7 +110,7 @@ METRIC (
     owner growth
 );
 
-/* Whether the segment quick ratio is defined (the cold-start rule, README "Growth accounting"): TRUE when every row grouped compares with a whole month before, one that starts on or after the first day of data; FALSE when any of them starts earlier.
+/* Whether the segment quick ratio is defined (the cold-start rule, docs/definitions.md, "Growth accounting"): TRUE when every row grouped compares with a whole month before, one that starts on or after the first day of data; FALSE when any of them starts earlier.
    Grain: one row per month, dimension and segment of analytics.growth_drivers_monthly; group by period_start, dimension, segment.
    Filters: counted event types only (variable activity_event_types; default all types). Filter dimension to one of utm_source, country, platform. */
 METRIC (

@@ -1,4 +1,4 @@
-/* Miles economy, README "Miles economy". Flows (earned, redeemed) add up over days; stocks
+/* Miles economy, docs/definitions.md, "Miles economy". Flows (earned, redeemed) add up over days; stocks
    (outstanding miles, users with a negative balance) are end-of-day levels and must be grouped
    by day, never summed over days. */
 
@@ -119,7 +119,7 @@ METRIC (
     owner economy
 );
 
-/* Whether the miles quick ratio is defined (the cold-start rule, README "Growth accounting"): TRUE when every row grouped compares with a whole month before, one that starts on or after the first day of data; FALSE when any of them starts earlier.
+/* Whether the miles quick ratio is defined (the cold-start rule, docs/definitions.md, "Growth accounting"): TRUE when every row grouped compares with a whole month before, one that starts on or after the first day of data; FALSE when any of them starts earlier.
    Grain: one row per month of analytics.miles_growth_accounting_monthly; group by period_start.
    Filters: miles_earned and miles_redeemed events, whatever activity_event_types says. */
 METRIC (

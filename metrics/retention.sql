@@ -1,4 +1,4 @@
-/* Retention cohorts, README "Retention cohorts". A cohort is the users first active in a
+/* Retention cohorts, docs/definitions.md, "Retention cohorts". A cohort is the users first active in a
    period; age k is the k-th period after it, and a cohort has a row for age k only once that
    period is over. Grouped by age (and not by cohort) these metrics pool every cohort that has
    reached the age, weighting each by its size: sums first, ratios last. */

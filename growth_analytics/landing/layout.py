@@ -1,5 +1,5 @@
 """Which paths under the landing folder are landing files, which day each one landed on, and
-which are skipped and why (README, "Landing files").
+which are skipped and why (docs/landing.md, "Landing files").
 
 - A file under a `dt=YYYY-MM-DD/` folder, or with `YYYY-MM-DD` in its name, landed on that date;
   a daily run reads only the files of its own dates.

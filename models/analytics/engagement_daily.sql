@@ -1,8 +1,8 @@
 /* Daily, weekly and monthly active users and stickiness, every day from the first activity on:
    DAU (active that day), WAU (active in the 7 days ending that day), MAU (in the 28 days ending
    that day; 28 rather than a calendar month, so that every day compares the same four weeks),
-   and DAU/MAU. Stickiness is defined once the MAU window is whole (README, "Engagement and
-   lifecycle", cold start): window_whole says so, and METRIC(stickiness) applies it. */
+   and DAU/MAU. Stickiness is defined once the MAU window is whole (docs/definitions.md,
+   "Engagement and lifecycle", cold start): window_whole says so, and METRIC(stickiness) applies it. */
 MODEL (
     name analytics.engagement_daily,
     kind INCREMENTAL_BY_TIME_RANGE (
@@ -56,7 +56,7 @@ SELECT
     IFNULL(counts.mau, 0) AS mau, /* Users active in the 28 days ending that day. */
     SAFE_DIVIDE(counts.dau, counts.mau) AS stickiness, /* DAU / MAU; NULL when MAU is 0. Plain arithmetic: METRIC(stickiness) also needs window_whole. */
     counts.mean_l28, /* Mean L28 of the MAU: how many of the 28 days the typical monthly user is active. */
-    DATE_SUB(days.engagement_date, INTERVAL '27' DAY) >= bounds.first_data_day AS window_whole /* The 28 days ending that day start on or after the first day of data, so stickiness is defined (README, "Engagement and lifecycle", cold start). Before the 28th day of data MAU is cut short and DAU/MAU too high (100% on the first day). The stored stickiness stays the plain arithmetic; METRIC(stickiness), and so the dashboards, applies this flag. */
+    DATE_SUB(days.engagement_date, INTERVAL '27' DAY) >= bounds.first_data_day AS window_whole /* The 28 days ending that day start on or after the first day of data, so stickiness is defined (docs/definitions.md, "Engagement and lifecycle", cold start). Before the 28th day of data MAU is cut short and DAU/MAU too high (100% on the first day). The stored stickiness stays the plain arithmetic; METRIC(stickiness), and so the dashboards, applies this flag. */
 FROM days
 CROSS JOIN bounds
 LEFT JOIN counts

@@ -6,7 +6,7 @@
    until the first period is over (a plan applied earlier fails on the missing table), and a
    weekly cron over day intervals fails plans whose execution time comes before the first Monday.
    Each run reaches back @late_arrival_days days, so the last periods are recomputed while late
-   events may still land. Definitions: README, "Growth accounting". */
+   events may still land. Definitions: docs/definitions.md, "Growth accounting". */
 MODEL (
     name analytics.growth_accounting_@{suffix},
     kind INCREMENTAL_BY_TIME_RANGE (
@@ -51,7 +51,7 @@ MODEL (
         net_change = 'active_users - previous_active_users (= new + resurrected - churned).',
         quick_ratio = '(new + resurrected) / churned; NULL when nobody churned. Plain arithmetic: the quick_ratio metrics also need previous_period_whole.',
         retention_rate = 'retained / previous_active_users; NULL when nobody was active before. Plain arithmetic: the retention_rate metrics also need previous_period_whole.',
-        previous_period_whole = 'The period before starts on or after the first day of data (README, "Growth accounting", cold start): only then are the quick ratio and retention rate defined.'
+        previous_period_whole = 'The period before starts on or after the first day of data (docs/definitions.md, "Growth accounting", cold start): only then are the quick ratio and retention rate defined.'
     )
 );
 
@@ -159,7 +159,7 @@ SELECT
        active, from the data, not the run), so a previous period that starts earlier is cut
        short; churn and retention measured against it are artefacts. The stored ratios stay the
        plain arithmetic (the identities audit checks them); the metrics, and so the dashboards,
-       apply this flag (README, "Growth accounting", cold start). */ >= bounds.first_day AS previous_period_whole
+       apply this flag (docs/definitions.md, "Growth accounting", cold start). */ >= bounds.first_day AS previous_period_whole
 FROM spine
 CROSS JOIN bounds
 LEFT JOIN counts

@@ -53,7 +53,7 @@ MODEL (
         net_change = 'active_users - previous_active_users.',
         quick_ratio = '(new + resurrected) / churned; NULL when nobody churned. Plain arithmetic: the segment_quick_ratio metrics also need previous_period_whole.',
         retention_rate = 'retained / previous_active_users; NULL when nobody was active before. Plain arithmetic, like quick_ratio.',
-        previous_period_whole = 'The period before starts on or after the first day of data (README, "Growth accounting", cold start): only then are the ratios defined.'
+        previous_period_whole = 'The period before starts on or after the first day of data (docs/definitions.md, "Growth accounting", cold start): only then are the ratios defined.'
     )
 );
 

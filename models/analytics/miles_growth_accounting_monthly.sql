@@ -151,7 +151,7 @@ SELECT
         counts.contraction_miles + counts.churned_miles
     ) AS miles_quick_ratio, /* (new + expansion + resurrected) / (contraction + churned); NULL when nothing was lost. Plain arithmetic: METRIC(miles_quick_ratio_monthly) also needs previous_period_whole. */
     IFNULL(counts.earning_users, 0) AS earning_users, /* Users who earned miles (> 0) in the month. */
-    DATE_SUB(spine.period_start, INTERVAL '1' MONTH) >= first_activity.first_day AS previous_period_whole /* The month before starts on or after the first day of data, so the miles quick ratio is defined (README, "Growth accounting", cold start); before that the month before is cut short and the miles lost against it are artefacts. The stored ratio stays the plain arithmetic (the identity audit checks it); METRIC(miles_quick_ratio_monthly), and so the dashboards, applies this flag. */
+    DATE_SUB(spine.period_start, INTERVAL '1' MONTH) >= first_activity.first_day AS previous_period_whole /* The month before starts on or after the first day of data, so the miles quick ratio is defined (docs/definitions.md, "Growth accounting", cold start); before that the month before is cut short and the miles lost against it are artefacts. The stored ratio stays the plain arithmetic (the identity audit checks it); METRIC(miles_quick_ratio_monthly), and so the dashboards, applies this flag. */
 FROM spine
 CROSS JOIN first_activity
 LEFT JOIN counts

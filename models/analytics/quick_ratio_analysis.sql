@@ -2,7 +2,7 @@
    the quick ratios of the period and the two before it that have one) and Social Capital's bands:
    below 1 declining (losing users faster than gaining them), 1-1.5 typical, 1.5-2 good, 2 or more
    excellent; 'no churn' when nobody churned (no ratio); 'cold start' when the period before
-   starts before the first day of data (README, "Growth accounting": the ratio is not defined
+   starts before the first day of data (docs/definitions.md, "Growth accounting": the ratio is not defined
    then, so it is NULL here and neither averaged nor alerted on). A period below 1 is an alert
    (analytics.growth_alerts). Reads the two periods before the interval explicitly, for the
    moving average. */

@@ -40,7 +40,7 @@ SELECT
     landed_date, /* Day the row landed. */
     source_file, /* Landing file, relative to the landing folder. */
     source_line, /* 1-based first line (Parquet: row) of the record in the file. */
-    reject_reason, /* Why it was rejected: the first failing check (README, "Reason codes"). */
+    reject_reason, /* Why it was rejected: the first failing check (docs/landing.md, "Nothing lost, nothing invented"). */
     event_time_text AS event_time, /* event_time as landed. */
     user_id, /* user_id as landed (trimmed). */
     event_type, /* event_type as landed (trimmed, lower-cased). */

@@ -12,7 +12,7 @@
    then the interval's late records (dated before it) are joined on the fields to the records
    staged on earlier landing days, and, when a past day is restated, all its records to those
    staged on later ones. So memory follows the interval and its few repeated or late events, and a
-   daily run costs in proportion to its own data. Reason codes and their order are listed in README.md.
+   daily run costs in proportion to its own data. Reason codes and their order are listed in docs/landing.md.
 
    The table keeps events typed only: the text of event_time and miles_amount, and the whole line,
    only for rejected rows (NULL otherwise, which costs nothing); fingerprints (event_id) are not
@@ -321,7 +321,7 @@ SELECT
     file_lines, /* Physical lines (Parquet: rows) of the whole file, counted on their own. */
     file_lines_elsewhere, /* Lines of the file that landed on days outside this piece's run (unpartitioned files). */
     status, /* valid, duplicate, rejected, header, blank or skipped. */
-    reject_reason, /* First failing check for a rejected row, or why a path was skipped (README lists them); NULL otherwise. */
+    reject_reason, /* First failing check for a rejected row, or why a path was skipped (docs/landing.md lists them); NULL otherwise. */
     IF(status IN ('valid', 'duplicate', 'rejected'), event_time, NULL) AS event_time, /* Parsed event time, UTC (DATETIME: the contract's times carry no zone). */
     IF(status IN ('valid', 'duplicate', 'rejected'), event_date, NULL) AS event_date, /* Date of event_time. */
     user_id, /* As landed, without surrounding spaces (the reader trims fields). */

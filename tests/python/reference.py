@@ -1,5 +1,5 @@
-"""Straightforward, independent computations of the metric definitions (README), used to check the
-SQL models on whole event streams. Plain Python sets and dates, no SQL."""
+"""Straightforward, independent computations of the metric definitions (docs/definitions.md),
+used to check the SQL models on whole event streams. Plain Python sets and dates, no SQL."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 GRAINS = ("day", "week", "month")
 
-# README, "Event order": events at one instant are ordered by their other fields in contract
+# Event order: events at one instant are ordered by their other fields in contract
 # order, NULL first (BigQuery's ascending order, which the models keep on DuckDB too).
 EVENT_ORDER_TIE_BREAK = ", ".join(
     f"{c} ASC NULLS FIRST"
@@ -54,8 +54,8 @@ def previous_period_start(start: dt.date, grain: str) -> dt.date:
 
 
 def previous_period_whole(start: dt.date, grain: str, first_day: dt.date) -> bool:
-    """The cold-start rule (README, "Growth accounting"): a period's ratios are defined only when
-    the period before it starts on or after the first day of data."""
+    """The cold-start rule (docs/definitions.md, "Growth accounting"): a period's ratios are
+    defined only when the period before it starts on or after the first day of data."""
     return previous_period_start(start, grain) >= first_day
 
 

@@ -1,8 +1,9 @@
-"""The cold-start rule (README, "Growth accounting"): a ratio is defined only when the periods it
-compares start on or after the first day of data; before that every ratio metric is NULL, never a
-number, and after it equals the plain-Python computation from the events (reference.py,
-reference_miles.py). The boundaries on the public sample (first day Friday 2025-03-07) are worked
-out by hand below, not taken from the SQL; one backfill and daily runs across them agree."""
+"""The cold-start rule (docs/definitions.md, "Growth accounting"): a ratio is defined only when
+the periods it compares start on or after the first day of data; before that every ratio metric is
+NULL, never a number, and after it equals the plain-Python computation from the events
+(reference.py, reference_miles.py). The boundaries on the public sample (first day Friday
+2025-03-07) are worked out by hand below, not taken from the SQL; one backfill and daily runs
+across them agree."""
 
 from __future__ import annotations
 

@@ -56,7 +56,7 @@ def test_late_events_within_and_beyond_the_reach_back(make_pipeline):
         "WHERE landed_date = '2025-03-10'"
     ) == [(2, 1)]
 
-    # The README's restatement brings in the event that was too late for the daily run.
+    # The restatement of docs/landing.md brings in the event that was too late for the daily run.
     p.cli("restate", "--start", "2025-03-06", "--end", "2025-03-10")
     fct_days = p.query("SELECT CAST(event_date AS VARCHAR) FROM analytics.fct_events ORDER BY 1")
     assert [d for (d,) in fct_days] == [

@@ -1,5 +1,5 @@
 """analytics.user_growth_states_weekly and _monthly against a plain-Python computation of each
-user's state per period from the events (README, "Growth accounting"), and against the
+user's state per period from the events (docs/definitions.md, "Growth accounting"), and against the
 growth-accounting tables: counted per period, the states are their numbers."""
 
 from __future__ import annotations
