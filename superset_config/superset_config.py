@@ -73,14 +73,16 @@ TALISMAN_CONFIG = {
 
 # Every ECharts chart: the x axis labels sit 14 px below the axis instead of ECharts' 8, because
 # the first date label is centred on the y axis, right under its lowest label, and touched it
-# ("-150" over "2025-01-01" on the daily charts). Aligning that first label to the left instead
-# (alignMinLabel) works for date axes but pushes it into its neighbour on the weekly charts'
-# category axes. Superset 6.1 has no per-chart control for either, but merges the theme token
-# echartsOptionsOverrides into every ECharts option. The theme extends Superset's own default
-# (this file is imported at the end of superset.config, which has defined it by then).
+# ("-150" over "2025-01-01" on the daily charts); and each label keeps 8 px clear on both sides,
+# so that ECharts' hideOverlap drops a label that would touch its neighbour (the last day's date
+# ran into the month before it: "2025-04-012025-04-30"). Aligning the first label to the left
+# instead (alignMinLabel) works for date axes but pushes it into its neighbour on the weekly
+# charts' category axes. Superset 6.1 has no per-chart control for either, but merges the theme
+# token echartsOptionsOverrides into every ECharts option. The theme extends Superset's own
+# default (this file is imported at the end of superset.config, which has defined it by then).
 import superset.config as _SUPERSET_DEFAULTS  # noqa: E402
 
-_ECHARTS_OVERRIDES = {"xAxis": {"axisLabel": {"margin": 14}}}
+_ECHARTS_OVERRIDES = {"xAxis": {"axisLabel": {"margin": 14, "padding": [0, 8]}}}
 THEME_DEFAULT = {
     **_SUPERSET_DEFAULTS.THEME_DEFAULT,
     "token": {

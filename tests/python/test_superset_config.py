@@ -221,7 +221,7 @@ def test_telemetry_settings(tmp_path):
 
 def test_the_theme_is_superset_s_default_with_the_axis_label_margin(tmp_path):
     """Both themes keep every token of Superset's own and add the ECharts override that moves
-    the date labels off the y axis's lowest label (screenshots show the effect)."""
+    the date labels off the y axis's lowest label and apart (screenshots show the effect)."""
     result = run_in_superset(
         tmp_path,
         """
@@ -245,4 +245,4 @@ def test_the_theme_is_superset_s_default_with_the_axis_label_margin(tmp_path):
     )
     for theme in result.values():
         assert theme["missing"] == [] and theme["changed"] == [] and theme["algorithm"]
-        assert theme["overrides"] == {"xAxis": {"axisLabel": {"margin": 14}}}
+        assert theme["overrides"] == {"xAxis": {"axisLabel": {"margin": 14, "padding": [0, 8]}}}
