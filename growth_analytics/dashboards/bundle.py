@@ -55,7 +55,7 @@ class Target:
         return cls("duckdb", {"SERVING_PATH": str(serving_path)})
 
     @classmethod
-    def bigquery(cls, project: str, location: str = "US") -> Target:
+    def bigquery(cls, project: str, location: str) -> Target:
         if not project:
             raise BundleError("the bigquery target needs a project (ANALYTICS_BQ_PROJECT)")
         return cls("bigquery", {"BQ_PROJECT": project, "BQ_LOCATION": location})

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -27,6 +26,7 @@ from pathlib import Path
 from growth_analytics import PROJECT_ROOT
 from growth_analytics.dashboards.bundle import EXPORTS_DIR, TARGETS, Target, build_bundle, read_tree
 from growth_analytics.dashboards.server import DEFAULT_PORT, Superset, SupersetError, free_port
+from growth_analytics.project import load_target
 
 SCREENSHOT_SCRIPT = Path(__file__).with_name("screenshot.py")
 DEFAULT_SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
@@ -34,10 +34,9 @@ DEFAULT_SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
 
 def target_from(name: str, settings) -> Target:
     if name == "bigquery":
-        return Target.bigquery(
-            os.environ.get("ANALYTICS_BQ_PROJECT", ""),
-            os.environ.get("ANALYTICS_BQ_LOCATION", "US"),
-        )
+        # config.yaml's (ANALYTICS_BQ_PROJECT, ANALYTICS_BQ_LOCATION), the gateway's own values.
+        variables = load_target("local").variables
+        return Target.bigquery(variables["bigquery_project"], variables["bigquery_location"])
     if not settings.serving.exists():
         raise SupersetError(
             f"no serving file at {settings.serving}: run the pipeline (growth-analytics run) or "

@@ -26,6 +26,7 @@ from growth_analytics.dashboards.bundle import (
     query_context,
     read_tree,
 )
+from growth_analytics.dashboards.cli import target_from
 from growth_analytics.dashboards.normalize import (
     normal_dashboard,
     normalise,
@@ -307,9 +308,26 @@ def test_bundle_puts_every_file_under_one_top_folder_and_fills_the_database(tmp_
 
 def test_the_bigquery_target_needs_a_project_and_the_duckdb_one_an_absolute_path():
     with pytest.raises(BundleError, match="ANALYTICS_BQ_PROJECT"):
-        Target.bigquery("")
+        Target.bigquery("", "US")
     with pytest.raises(BundleError, match="absolute"):
         Target.duckdb(PROJECT_ROOT.relative_to(PROJECT_ROOT.parent) / "serving.duckdb")
+
+
+def test_the_bigquery_target_takes_project_and_location_from_sqlmesh_s_configuration(monkeypatch):
+    """One source for both: config.yaml's values, which the bigquery gateway uses too; the
+    credentials the gateway needs are not needed to build the dashboards' bundle."""
+    for name in ("GOOGLE_APPLICATION_CREDENTIALS", "ANALYTICS_BQ_USE_ADC", "ANALYTICS_BQ_LOCATION"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("ANALYTICS_BQ_PROJECT", "growth-prod")
+    assert target_from("bigquery", None).values == {
+        "BQ_PROJECT": "growth-prod",
+        "BQ_LOCATION": "US",
+    }
+    monkeypatch.setenv("ANALYTICS_BQ_LOCATION", "EU")
+    assert target_from("bigquery", None).values["BQ_LOCATION"] == "EU"
+    monkeypatch.delenv("ANALYTICS_BQ_PROJECT")
+    with pytest.raises(BundleError, match="ANALYTICS_BQ_PROJECT"):
+        target_from("bigquery", None)
 
 
 def test_query_context_of_a_filtered_grouped_time_series():
