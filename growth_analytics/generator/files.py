@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -15,7 +16,6 @@ import pyarrow.parquet as pq
 from growth_analytics.generator.config import GeneratorConfig, GeneratorError
 from growth_analytics.generator.days import Rows
 from growth_analytics.generator.parameters import (
-    _PARTITION_DIR,
     CATEGORIES,
     COUNTRIES,
     DAY_US,
@@ -39,6 +39,9 @@ from growth_analytics.generator.parameters import (
 )
 from growth_analytics.generator.users import Users
 from growth_analytics.landing import EVENT_COLUMNS  # the contract the generator writes
+
+# The landing folders the generator writes (and may clean): dt=YYYY-MM-DD.
+PARTITION_DIR = re.compile(r"^dt=\d{4}-\d{2}-\d{2}$")
 
 
 class Renderer:
@@ -210,7 +213,7 @@ def prepare_out_dir(cfg: GeneratorConfig, out_dir: Path, clean: bool) -> None:
     if out_dir.exists() and not out_dir.is_dir():
         raise GeneratorError(f"output {out_dir} exists and is not a folder")
     out_dir.mkdir(parents=True, exist_ok=True)
-    partitions = sorted(p for p in out_dir.iterdir() if p.is_dir() and _PARTITION_DIR.match(p.name))
+    partitions = sorted(p for p in out_dir.iterdir() if p.is_dir() and PARTITION_DIR.match(p.name))
     if clean:
         for folder in partitions:
             shutil.rmtree(folder)

@@ -4,7 +4,6 @@ the behaviour model's constants and the dirt codes."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 FORMATS = ("parquet", "csv")
 
@@ -131,4 +130,3 @@ USER_NULL, USER_EMPTY = 1, 2
 DAY_US = 86_400_000_000
 SECOND_US = 1_000_000
 EPOCH = dt.date(1970, 1, 1)
-_PARTITION_DIR = re.compile(r"^dt=\d{4}-\d{2}-\d{2}$")
