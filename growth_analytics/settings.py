@@ -71,6 +71,6 @@ class Settings:
 
     @classmethod
     def for_warehouse(cls, warehouse: Path, env: dict[str, str] | None = None) -> Settings:
+        """`warehouse` as growth_analytics.project.load_target resolved and checked it."""
         env = dict(os.environ if env is None else env)
-        warehouse = check_warehouse_path(warehouse)
         return cls(warehouse=warehouse, serving=serving_path(env, warehouse))
