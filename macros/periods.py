@@ -1,6 +1,7 @@
 """Calendar periods as small expressions, for models that take the grain as a blueprint
-variable: @period_start(week, activity_date), @period_end(week, period_start) and
-@period_age(week, period_start, cohort_start). The grains' truncations are written once, here."""
+variable: @period_start(week, activity_date), @period_end(week, period_start),
+@period_age(week, period_start, cohort_start) and @last_whole_period(week, day). The grains'
+truncations are written once, here."""
 
 from sqlglot import exp
 from sqlmesh import macro
@@ -57,3 +58,14 @@ def period_age(
     if name == "week":
         return exp.maybe_parse(f"DIV(DATE_DIFF({later}, {earlier}, DAY), 7)", dialect="bigquery")
     return exp.maybe_parse(f"DATE_DIFF({later}, {earlier}, {name.upper()})", dialect="bigquery")
+
+
+@macro()
+def last_whole_period(evaluator, grain: exp.Expression, day: exp.Expression) -> exp.Expression:
+    """The first day of the last `grain` period that is over by the end of DATE `day`: the period
+    before the one holding the day after. Only whole periods are published."""
+    trunc, interval = GRAINS[_grain(grain)]
+    after = f"CAST(DATE_ADD({day.sql(dialect='bigquery')}, INTERVAL '1' DAY) AS DATE)"
+    return exp.maybe_parse(
+        f"CAST(DATE_SUB({trunc.format(col=after)}, {interval}) AS DATE)", dialect="bigquery"
+    )

@@ -63,7 +63,7 @@ WITH bounds AS (
             @period_start(@grain, @start_date),
             @period_start(@grain, first_activity.first_active_date)
         ) AS first_period,
-        CAST(DATE_SUB(@period_start(@grain, CAST(DATE_ADD(@end_date, INTERVAL '1' DAY) AS DATE)), INTERVAL '1' @grain) AS DATE) AS last_period,
+        @last_whole_period(@grain, @end_date) AS last_period,
         first_activity.first_active_date AS first_day
     FROM (
         SELECT

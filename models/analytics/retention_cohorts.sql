@@ -54,7 +54,7 @@ MODEL (
 WITH last_complete AS (
     SELECT
         processed.last_day,
-        CAST(DATE_SUB(@period_start(@grain, CAST(DATE_ADD(processed.last_day, INTERVAL '1' DAY) AS DATE)), INTERVAL '1' @grain) AS DATE) AS last_period
+        @last_whole_period(@grain, processed.last_day) AS last_period
     FROM (
         SELECT
             MAX(period_end) AS last_day
