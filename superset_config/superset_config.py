@@ -83,20 +83,14 @@ TALISMAN_CONFIG = {
 import superset.config as _SUPERSET_DEFAULTS  # noqa: E402
 
 _ECHARTS_OVERRIDES = {"xAxis": {"axisLabel": {"margin": 14, "padding": [0, 8]}}}
-THEME_DEFAULT = {
-    **_SUPERSET_DEFAULTS.THEME_DEFAULT,
-    "token": {
-        **_SUPERSET_DEFAULTS.THEME_DEFAULT["token"],
-        "echartsOptionsOverrides": _ECHARTS_OVERRIDES,
-    },
-}
-THEME_DARK = {
-    **_SUPERSET_DEFAULTS.THEME_DARK,
-    "token": {
-        **_SUPERSET_DEFAULTS.THEME_DARK["token"],
-        "echartsOptionsOverrides": _ECHARTS_OVERRIDES,
-    },
-}
+
+
+def with_echarts_overrides(theme: dict) -> dict:
+    return {**theme, "token": {**theme["token"], "echartsOptionsOverrides": _ECHARTS_OVERRIDES}}
+
+
+THEME_DEFAULT = with_echarts_overrides(_SUPERSET_DEFAULTS.THEME_DEFAULT)
+THEME_DARK = with_echarts_overrides(_SUPERSET_DEFAULTS.THEME_DARK)
 
 # DuckDB settings an entry may choose (resource limits; Superset's own user agent). Anything
 # else it sets is dropped: temp_directory, for one, becomes a directory DuckDB may read and
