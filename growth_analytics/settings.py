@@ -13,7 +13,7 @@ from growth_analytics import PROJECT_ROOT
 
 # Schemas the models write to; DuckDB names its catalog after the warehouse file's stem, so a
 # file called e.g. `analytics.duckdb` makes `analytics.x` ambiguous between catalog and schema.
-MODEL_SCHEMAS = ("raw", "staging", "intermediate", "analytics")
+MODEL_SCHEMAS = ("raw", "staging", "intermediate", "analytics", "seeds")
 # The serving file's own schema (when and what was published); not `serving`, which would be
 # ambiguous with the catalog of the default serving file, serving.duckdb.
 SERVING_METADATA_SCHEMA = "publication"

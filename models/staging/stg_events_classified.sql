@@ -68,18 +68,6 @@ MODEL (
                 OR (
                     NOT event_time IS NULL AND event_date <= landed_date
                 ),
-                status <> 'valid'
-                OR (
-                    NOT user_id IS NULL
-                    AND event_type IN ('miles_earned', 'miles_redeemed', 'reward_search', 'share', 'like')
-                    AND platform IN ('ios', 'android', 'web')
-                    AND (
-                        event_type IN ('miles_earned', 'miles_redeemed')
-                    ) = (
-                        NOT miles_amount IS NULL
-                    )
-                    AND IFNULL(miles_amount, 0) >= 0
-                ),
                 (
                     status = 'skipped'
                 ) = (
@@ -87,7 +75,8 @@ MODEL (
                 )
             )
         ),
-        pieces_cover_their_files
+        pieces_cover_their_files,
+        valid_events_follow_the_contract
     )
 );
 
@@ -119,9 +108,10 @@ WITH landed AS (
        any other offset is refused (DuckDB's cast silently drops offsets), and so are hours past 23
        (DuckDB reads 24:00:00 as the next midnight, BigQuery refuses it). Fractions beyond the
        microsecond (pandas writes nanoseconds) are cut to it, DATETIME's resolution on both engines.
-       The plain form is cast as it is; only the others are rewritten first (a third of the cost). */
+       The plain form is cast as it is; only the others are rewritten first (a third of the cost).
+       The event types and platforms are the contract's (seeds.event_types, seeds.platforms). */
     SELECT
-        *,
+        landed.*,
         CASE
             WHEN REGEXP_CONTAINS(
                 event_time_text,
@@ -143,8 +133,14 @@ WITH landed AS (
             THEN CAST(SAFE_CAST(miles_text AS FLOAT64) AS INT64)
         END AS miles_amount, /* Miles are whole numbers (files often write them as floats, "516.0") of up to 15 digits,
            exact through FLOAT64 on both engines. */
-        event_type IN ('miles_earned', 'miles_redeemed') AS is_miles_event
+        NOT event_types.event_type IS NULL AS is_known_event_type,
+        IFNULL(event_types.carries_miles, FALSE) AS is_miles_event,
+        NOT platforms.platform IS NULL AS is_known_platform
     FROM landed
+    LEFT JOIN seeds.event_types AS event_types
+        ON landed.event_type = event_types.event_type
+    LEFT JOIN seeds.platforms AS platforms
+        ON landed.platform = platforms.platform
 ), validated AS (
     SELECT
         *,
@@ -175,10 +171,9 @@ WITH landed AS (
             THEN 'before_start'
             WHEN user_id IS NULL
             THEN 'missing_user_id'
-            WHEN event_type IS NULL
-            OR NOT event_type IN ('miles_earned', 'miles_redeemed', 'reward_search', 'share', 'like')
+            WHEN NOT is_known_event_type
             THEN 'unknown_event_type'
-            WHEN platform IS NULL OR NOT platform IN ('ios', 'android', 'web')
+            WHEN NOT is_known_platform
             THEN 'invalid_platform'
             WHEN is_miles_event AND NOT miles_amount IS NULL
             THEN NULL

@@ -1,0 +1,25 @@
+/* The event types of the contract, written once: staging accepts these and no other (any casing),
+   an event of a type that carries miles must carry a whole, non-negative amount and any other must
+   carry none, and the types that count as activity are those growth accounting, retention and
+   engagement count (docs/definitions.md, "Active"). A new type is one line of
+   seeds/event_types.csv and a `sqlmesh plan`. A seed has no query to unit-test
+   (hence ignored_rules): its audits check its rows, and the staging tests read it. */
+MODEL (
+  name seeds.event_types,
+  kind SEED (
+    path '../../seeds/event_types.csv'
+  ),
+  columns (
+    event_type STRING,
+    carries_miles BOOL,
+    counts_as_activity BOOL
+  ),
+  ignored_rules nomissingunittest,
+  grain event_type,
+  audits (
+    unique_values(columns := (
+      event_type
+    )),
+    not_null(columns := (event_type, carries_miles, counts_as_activity))
+  )
+)
