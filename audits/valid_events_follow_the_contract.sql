@@ -3,7 +3,7 @@ AUDIT (
 );
 
 /* Every valid row has a user, an event type and a platform of the contract (seeds/), and carries
-   a non-negative number of miles exactly when its type carries miles. Read from the seeds here,
+   a non-negative number of miles exactly when its type has a miles effect. Read from the seeds here,
    not from the staging query's own classification, so a mistake there fails the run. */
 SELECT
     staged.source_file,
@@ -22,7 +22,9 @@ WHERE
         staged.user_id IS NULL
         OR event_types.event_type IS NULL
         OR platforms.platform IS NULL
-        OR event_types.carries_miles <> (
+        OR (
+            NOT event_types.miles_effect IS NULL
+        ) <> (
             NOT staged.miles_amount IS NULL
         )
         OR IFNULL(staged.miles_amount, 0) < 0

@@ -23,7 +23,6 @@ MODEL (
                 miles_balance
             )
         ),
-        accepted_values(column := first_platform, is_in := ('ios', 'android', 'web')),
         accepted_range(column := total_miles_earned, min_v := 0),
         accepted_range(column := total_miles_redeemed, min_v := 0),
         accepted_range(column := active_days, min_v := 1),

@@ -29,12 +29,12 @@ SELECT
     event_time, /* When the event happened, UTC. */
     event_date, /* Date of event_time (UTC). */
     user_id, /* The user. */
-    event_type, /* miles_earned, miles_redeemed, reward_search, share or like. */
+    event_type, /* A type of the contract (seeds/event_types.csv). */
     transaction_category, /* Category of an earn or redeem. */
     miles_amount, /* Whole miles; NULL on non-miles events. */
     IF(event_type = 'miles_earned', miles_amount, 0) AS miles_earned, /* Miles earned by this event (0 if none). */
     IF(event_type = 'miles_redeemed', miles_amount, 0) AS miles_redeemed, /* Miles redeemed by this event (0 if none). */
-    platform, /* ios, android or web. */
+    platform, /* A platform of the contract (seeds/platforms.csv). */
     utm_source, /* Acquisition source sent with the event. */
     country, /* Country code sent with the event. */
     @fingerprint(user_id, FORMAT_DATETIME('%F %H:%M:%E6S', session_start_time)) AS session_id, /* Fingerprint of (user_id, session_start_time). */

@@ -152,10 +152,10 @@ SELECT
     event_time, /* When the event happened, UTC. */
     event_date, /* Date of event_time (UTC): the partition. */
     user_id, /* The user. */
-    event_type, /* miles_earned, miles_redeemed, reward_search, share or like. */
+    event_type, /* A type of the contract (seeds/event_types.csv). */
     transaction_category, /* Category of an earn or redeem. */
     miles_amount, /* Whole miles; NULL on non-miles events. */
-    platform, /* ios, android or web. */
+    platform, /* A platform of the contract (seeds/platforms.csv). */
     utm_source, /* Acquisition source sent with the event. */
     country, /* Country code sent with the event. */
     sessionised_start_time AS session_start_time, /* Time of the session's first event. */

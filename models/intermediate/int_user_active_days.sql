@@ -1,5 +1,5 @@
 /* The days each user was active: at least one event of a type that counts as activity
-   (variable activity_event_types, all five types by default). The base of growth accounting,
+   (seeds/event_types.csv, counts_as_activity; every type today). The base of growth accounting,
    retention and engagement. Reprocessed @late_arrival_days days back like the backbone. */
 MODEL (
     name intermediate.int_user_active_days,
@@ -20,9 +20,9 @@ MODEL (
 SELECT
     activity_date, /* The day (UTC). */
     user_id, /* A user active that day. */
-    @counted_events() AS counted_events, /* Events that count as activity that day. */
+    counted_events, /* Events that count as activity that day. */
     miles_earned, /* Miles earned that day. */
     miles_redeemed /* Miles redeemed that day. */
 FROM intermediate.int_user_activity_daily
 WHERE
-    activity_date BETWEEN @start_ds AND @end_ds AND @counted_events() > 0
+    activity_date BETWEEN @start_ds AND @end_ds AND counted_events > 0

@@ -1,5 +1,7 @@
 /* The user x day backbone that growth models build on: one row per user per day with at least one
-   event, with events by type, miles, sessions, platforms and the day's first-touch attributes.
+   event, with its events (all of them, and those of a type that counts as activity), miles,
+   sessions, platforms and the day's first-touch attributes. The event types' miles effect and
+   activity flag are read from seeds.event_types, so a change there is a change here.
    Keyed on activity date and reprocessed @late_arrival_days days back like analytics.fct_events. */
 MODEL (
     name intermediate.int_user_activity_daily,
@@ -19,8 +21,8 @@ MODEL (
         accepted_range(column := miles_redeemed, min_v := 0),
         forall(
             criteria := (
-                events = miles_earned_events + miles_redeemed_events + reward_search_events + share_events + like_events,
-                platform_count BETWEEN 1 AND 3,
+                counted_events <= events,
+                platform_count BETWEEN 1 AND events,
                 sessions_started <= events,
                 first_event_time <= last_event_time
             )
@@ -28,23 +30,35 @@ MODEL (
     )
 );
 
-WITH events AS (
+WITH event_types AS (
     SELECT
-        event_time,
-        event_date,
-        user_id,
         event_type,
-        transaction_category,
-        miles_amount,
-        IF(event_type = 'miles_earned', miles_amount, 0) AS miles_earned,
-        IF(event_type = 'miles_redeemed', miles_amount, 0) AS miles_redeemed,
-        platform,
-        utm_source,
-        country,
-        is_session_start
-    FROM intermediate.int_events
+        miles_effect,
+        counts_as_activity
+    FROM seeds.event_types
+), events AS (
+    /* A LEFT JOIN, so that no event is dropped here whatever the seed says: staging admits only
+       the seed's types. event_type, transaction_category and miles_amount break ties in
+       @in_event_order. */
+    SELECT
+        events.event_time,
+        events.event_date,
+        events.user_id,
+        events.event_type,
+        events.transaction_category,
+        events.miles_amount,
+        IF(event_types.miles_effect = 'earned', events.miles_amount, 0) AS miles_earned,
+        IF(event_types.miles_effect = 'redeemed', events.miles_amount, 0) AS miles_redeemed,
+        IFNULL(event_types.counts_as_activity, FALSE) AS counts_as_activity,
+        events.platform,
+        events.utm_source,
+        events.country,
+        events.is_session_start
+    FROM intermediate.int_events AS events
+    LEFT JOIN event_types
+        ON events.event_type = event_types.event_type
     WHERE
-        event_date BETWEEN @start_ds AND @end_ds
+        events.event_date BETWEEN @start_ds AND @end_ds
 ), daily AS (
     /* SUM(IF(...)) rather than COUNTIF: sqlglot turns COUNTIF into DuckDB's COUNT_IF, which differs
      from BigQuery on all-NULL input. */
@@ -52,17 +66,11 @@ WITH events AS (
         user_id,
         event_date AS activity_date,
         COUNT(*) AS events,
-        SUM(IF(event_type = 'miles_earned', 1, 0)) AS miles_earned_events,
-        SUM(IF(event_type = 'miles_redeemed', 1, 0)) AS miles_redeemed_events,
-        SUM(IF(event_type = 'reward_search', 1, 0)) AS reward_search_events,
-        SUM(IF(event_type = 'share', 1, 0)) AS share_events,
-        SUM(IF(event_type = 'like', 1, 0)) AS like_events,
+        SUM(IF(counts_as_activity, 1, 0)) AS counted_events,
         SUM(miles_earned) AS miles_earned,
         SUM(miles_redeemed) AS miles_redeemed,
         SUM(IF(is_session_start, 1, 0)) AS sessions_started,
-        LOGICAL_OR(platform = 'ios') AS used_ios,
-        LOGICAL_OR(platform = 'android') AS used_android,
-        LOGICAL_OR(platform = 'web') AS used_web,
+        COUNT(DISTINCT platform) AS platform_count,
         MIN(event_time) AS first_event_time,
         MAX(event_time) AS last_event_time
     FROM events
@@ -100,19 +108,12 @@ SELECT
     daily.activity_date, /* The day (UTC). */
     daily.user_id, /* The user, active that day. */
     daily.events, /* Valid events that day. */
-    daily.miles_earned_events, /* miles_earned events. */
-    daily.miles_redeemed_events, /* miles_redeemed events. */
-    daily.reward_search_events, /* reward_search events. */
-    daily.share_events, /* share events. */
-    daily.like_events, /* like events. */
+    daily.counted_events, /* Events of a type that counts as activity (seeds.event_types), 0 on a day of others only. */
     daily.miles_earned, /* Miles earned that day. */
     daily.miles_redeemed, /* Miles redeemed that day. */
     daily.miles_earned - daily.miles_redeemed AS net_miles, /* Earned minus redeemed that day. */
     daily.sessions_started, /* Sessions that began that day (a session crossing midnight counts on its first day). */
-    daily.used_ios, /* At least one event on ios. */
-    daily.used_android, /* At least one event on android. */
-    daily.used_web, /* At least one event on web. */
-    IF(daily.used_ios, 1, 0) + IF(daily.used_android, 1, 0) + IF(daily.used_web, 1, 0) AS platform_count, /* Distinct platforms used that day (1-3). */
+    daily.platform_count, /* Distinct platforms used that day. */
     daily.first_event_time, /* The day's first event. */
     daily.last_event_time, /* The day's last event. */
     first_events.first_platform, /* Platform of the day's first event. */

@@ -1,7 +1,8 @@
-/* The event types of the contract, written once: staging accepts these and no other (any casing),
-   an event of a type that carries miles must carry a whole, non-negative amount and any other must
-   carry none, and the types that count as activity are those growth accounting, retention and
-   engagement count (docs/definitions.md, "Active"). A new type is one line of
+/* The event types of the contract, written once: staging accepts these and no other (any casing);
+   an event of a type with a miles_effect (earned or redeemed) must carry a whole, non-negative
+   amount and any other must carry none; the backbone adds the amounts up by their effect; and the
+   types that count as activity are those growth accounting, retention and engagement count
+   (docs/definitions.md, "Active"). A new type is one line of
    seeds/event_types.csv and a `sqlmesh plan`. A seed has no query to unit-test
    (hence ignored_rules): its audits check its rows, and the staging tests read it. */
 MODEL (
@@ -11,7 +12,7 @@ MODEL (
   ),
   columns (
     event_type STRING,
-    carries_miles BOOL,
+    miles_effect STRING,
     counts_as_activity BOOL
   ),
   ignored_rules nomissingunittest,
@@ -20,6 +21,10 @@ MODEL (
     unique_values(columns := (
       event_type
     )),
-    not_null(columns := (event_type, carries_miles, counts_as_activity))
+    not_null(columns := (event_type, counts_as_activity)),
+    accepted_values(column := miles_effect, is_in := ('earned', 'redeemed')),
+    forall(criteria := (
+      event_type = LOWER(TRIM(event_type))
+    ))
   )
 )

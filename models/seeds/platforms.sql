@@ -12,9 +12,15 @@ MODEL (
   ),
   ignored_rules nomissingunittest,
   grain platform,
-  audits (unique_values(columns := (
+  audits (
+    unique_values(columns := (
       platform
-    )), not_null(columns := (
+    )),
+    not_null(columns := (
       platform
-  )))
+    )),
+    forall(criteria := (
+      platform = LOWER(TRIM(platform))
+    ))
+  )
 )

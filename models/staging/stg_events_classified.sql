@@ -134,7 +134,7 @@ WITH landed AS (
         END AS miles_amount, /* Miles are whole numbers (files often write them as floats, "516.0") of up to 15 digits,
            exact through FLOAT64 on both engines. */
         NOT event_types.event_type IS NULL AS is_known_event_type,
-        IFNULL(event_types.carries_miles, FALSE) AS is_miles_event,
+        NOT event_types.miles_effect IS NULL AS is_miles_event,
         NOT platforms.platform IS NULL AS is_known_platform
     FROM landed
     LEFT JOIN seeds.event_types AS event_types
@@ -323,7 +323,7 @@ SELECT
     event_type, /* Lower-cased. */
     transaction_category, /* As landed, trimmed. */
     IF(status IN ('valid', 'duplicate'), miles_amount, NULL) AS miles_amount, /* Whole miles; NULL on non-miles events. */
-    platform, /* ios, android or web, lower-cased. */
+    platform, /* A platform of the contract (seeds/platforms.csv), lower-cased. */
     utm_source, /* As landed, trimmed. */
     country, /* Upper-cased. */
     IF(status = 'rejected', event_time_text, NULL) AS event_time_text, /* The event_time text as landed, for a rejected row. */

@@ -29,10 +29,10 @@ SELECT
     event_time, /* When the event happened, UTC. */
     event_date, /* Date of event_time. */
     user_id, /* The user. */
-    event_type, /* miles_earned, miles_redeemed, reward_search, share or like. */
+    event_type, /* A type of the contract (seeds/event_types.csv). */
     transaction_category, /* Category of an earn or redeem, as sent. */
     miles_amount, /* Whole miles earned or redeemed; NULL on other events. */
-    platform, /* ios, android or web. */
+    platform, /* A platform of the contract (seeds/platforms.csv). */
     utm_source, /* Acquisition source sent with the event. */
     country, /* Country code sent with the event, upper-cased. */
     landed_date, /* Day the event's file landed. */

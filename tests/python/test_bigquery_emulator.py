@@ -37,7 +37,7 @@ PROJECT = "test-project"
 # emulator, 35 seconds on DuckDB; the two run side by side).
 FIRST_DAY, LAST_DAY = "2025-01-01", "2025-04-30"
 # The schemas that hold tables or views (raw.landed_events is EMBEDDED: no raw schema is created).
-SCHEMAS = ("staging", "intermediate", "analytics")
+SCHEMAS = ("seeds", "staging", "intermediate", "analytics")
 # DuckDB's type for a column -> BigQuery's. DuckDB's HUGEINT is its SUM over BIGINT; BigQuery's
 # DATETIME is the models' zone-less timestamp, TIMESTAMP in DuckDB.
 TYPE_PAIRS = {
