@@ -5,12 +5,23 @@ from __future__ import annotations
 
 import datetime as dt
 
+from growth_analytics import contract
+
 FORMATS = ("parquet", "csv")
 
-EVENT_TYPES = ("miles_earned", "miles_redeemed", "reward_search", "share", "like")
-EARN, REDEEM, SEARCH, SHARE, LIKE = range(5)
+# The event types and platforms are the contract's (seeds/), in the seeds' order; the behaviour
+# model below knows each by name, so a type or platform added to a seed needs its behaviour here
+# (checked at import, by name).
+EVENT_TYPES = tuple(event_type.name for event_type in contract.event_types())
+PLATFORMS = contract.platforms()
 # Population mix of event types; each user's own mix is a Dirichlet draw around it.
-EVENT_TYPE_WEIGHTS = (0.415, 0.075, 0.25, 0.10, 0.16)
+EVENT_TYPE_MIX = {
+    "miles_earned": 0.415,
+    "miles_redeemed": 0.075,
+    "reward_search": 0.25,
+    "share": 0.10,
+    "like": 0.16,
+}
 # Lower: users differ more. At 5, a good share of users hardly redeem while others redeem a lot,
 # which (with these weights) puts about a fifth of users below zero (the public sample: 24%).
 EVENT_TYPE_CONCENTRATION = 5.0
@@ -23,19 +34,16 @@ SEARCH_CATEGORY_SHARE = 0.6  # other searches are free text: no category
 EARN_MILES = (80, 1200)
 REDEEM_MILES = (800, 2400)
 
-PLATFORMS = ("ios", "android", "web")
 COUNTRIES = ("SG", "MY", "TH", "ID", "PH", "VN")
 COUNTRY_WEIGHTS = (0.26, 0.20, 0.16, 0.16, 0.13, 0.09)
 COUNTRY_UTC_OFFSET = (8, 8, 7, 7, 8, 7)
-# Primary platform (ios, android, web) per country: iOS leads only in Singapore.
-PLATFORM_WEIGHTS = (
-    (0.55, 0.33, 0.12),
-    (0.38, 0.50, 0.12),
-    (0.33, 0.57, 0.10),
-    (0.22, 0.68, 0.10),
-    (0.30, 0.60, 0.10),
-    (0.28, 0.62, 0.10),
-)
+# Share of users whose primary platform it is, per country (COUNTRIES order): iOS leads only in
+# Singapore.
+PLATFORM_MIX = {
+    "ios": (0.55, 0.38, 0.33, 0.22, 0.30, 0.28),
+    "android": (0.33, 0.50, 0.57, 0.68, 0.60, 0.62),
+    "web": (0.12, 0.12, 0.10, 0.10, 0.10, 0.10),
+}
 UTM_SOURCES = ("organic", "google", "facebook", "tiktok", "referral", "email")
 UTM_WEIGHTS = (0.34, 0.20, 0.16, 0.12, 0.11, 0.07)
 PAID_UTM = (False, True, True, True, False, False)
@@ -130,3 +138,23 @@ USER_NULL, USER_EMPTY = 1, 2
 DAY_US = 86_400_000_000
 SECOND_US = 1_000_000
 EPOCH = dt.date(1970, 1, 1)
+
+
+def _in_seed_order(behaviour: dict, names: tuple[str, ...], what: str) -> tuple:
+    if set(behaviour) != set(names):
+        raise ValueError(
+            f"the generator simulates the {what} {sorted(behaviour)}, the seed lists "
+            f"{sorted(names)}: give each {what[:-1]} of seeds/ its behaviour in parameters.py"
+        )
+    return tuple(behaviour[name] for name in names)
+
+
+EVENT_TYPE_WEIGHTS = _in_seed_order(EVENT_TYPE_MIX, EVENT_TYPES, "event types")
+# Primary-platform weights per country, each in the seed's platform order.
+PLATFORM_WEIGHTS = tuple(zip(*_in_seed_order(PLATFORM_MIX, PLATFORMS, "platforms"), strict=True))
+# The types the behaviour model treats apart: the two that move miles, searches (with a category)
+# and the social ones (where dirt puts miles that do not belong).
+EARN, REDEEM, SEARCH, SHARE, LIKE = (
+    EVENT_TYPES.index(name)
+    for name in ("miles_earned", "miles_redeemed", "reward_search", "share", "like")
+)

@@ -16,6 +16,7 @@ import pytest
 import yaml
 from conftest import PROJECT_ROOT
 
+from growth_analytics import contract
 from growth_analytics.dashboards import datasets, series_colours
 from growth_analytics.dashboards.bundle import (
     EXPORTS_DIR,
@@ -98,6 +99,21 @@ def test_a_series_has_one_colour_on_every_dashboard(tree):
         for label in (state, f"{state.capitalize()} users"):
             assert colour_of.get(label, {colour}) == {colour}, label
     assert colour_of["New users"] == {series_colours.GROWTH["new"]}
+
+
+def test_every_platform_of_the_contract_has_its_colour(tree):
+    """The platform colours are presentation, keyed by name: a platform added to seeds/ needs one,
+    and every platform series on a dashboard is drawn in it."""
+    platforms = contract.platforms()
+    assert set(platforms) <= set(series_colours.PLATFORMS), platforms
+    drawn = {
+        label: colour
+        for dashboard in of_kind(tree, "dashboards").values()
+        for label, colour in dashboard["metadata"]["label_colors"].items()
+        if label in platforms
+    }
+    assert drawn, "no dashboard draws a platform series"
+    assert drawn == {p: series_colours.PLATFORMS[p] for p in drawn}
 
 
 def has_known_series(chart: dict) -> bool:
