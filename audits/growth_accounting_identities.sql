@@ -3,12 +3,22 @@ AUDIT (
 );
 
 /* Social Capital's identities, and the derived columns that follow from them: a row returned
-   here is a period whose numbers do not add up. */
+   here is a period whose numbers do not add up. A missing count or bound is one too (a NULL would
+   make every comparison below unknown, and the row would pass), so the tables that use this audit
+   need no not_null list of these columns of their own. */
 SELECT
     *
 FROM @this_model
 WHERE
-    active_users <> new_users + retained_users + resurrected_users
+    period_start IS NULL
+    OR period_end IS NULL
+    OR active_users IS NULL
+    OR new_users IS NULL
+    OR retained_users IS NULL
+    OR resurrected_users IS NULL
+    OR churned_users IS NULL
+    OR previous_period_whole IS NULL
+    OR active_users <> new_users + retained_users + resurrected_users
     OR previous_active_users <> retained_users + churned_users
     OR net_change <> new_users + resurrected_users - churned_users
     OR LEAST(active_users, new_users, retained_users, resurrected_users, churned_users) < 0

@@ -17,18 +17,6 @@ MODEL (
         unique_values(columns := (
             period_end
         )),
-        not_null(
-            columns := (
-                period_start,
-                period_end,
-                active_users,
-                new_users,
-                retained_users,
-                resurrected_users,
-                churned_users,
-                previous_period_whole
-            )
-        ),
         growth_accounting_identities,
         growth_accounting_chain
     )

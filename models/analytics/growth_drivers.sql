@@ -21,16 +21,7 @@ MODEL (
     grain (period_start, dimension, segment),
     audits (
         unique_combination_of_columns(columns := (period_start, dimension, segment)),
-        not_null(
-            columns := (
-                period_start,
-                period_end,
-                dimension,
-                segment,
-                active_users,
-                previous_period_whole
-            )
-        ),
+        not_null(columns := (dimension, segment)),
         accepted_values(column := dimension, is_in := ('utm_source', 'country', 'platform')),
         growth_accounting_identities
     ),

@@ -33,6 +33,13 @@ CASES = [
         "growth_accounting_identities",
     ),
     (
+        # A missing count would make every identity unknown, and the row pass: the identities
+        # audit returns it (it holds the growth tables' not-null checks).
+        "analytics.growth_drivers_weekly",
+        "UPDATE {t} SET churned_users = NULL WHERE dimension = 'country'",
+        "growth_accounting_identities",
+    ),
+    (
         "analytics.growth_accounting_rolling_28d",
         "UPDATE {t} SET churned_users = churned_users + 1, retained_users = retained_users - 1, "
         "active_users = active_users - 1, net_change = net_change - 1, "
