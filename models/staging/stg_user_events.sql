@@ -16,16 +16,7 @@ MODEL (
 );
 
 SELECT
-    @event_id(
-        event_time,
-        user_id,
-        event_type,
-        transaction_category,
-        miles_amount,
-        platform,
-        utm_source,
-        country
-    ) AS event_id, /* Fingerprint of the normalised event (all eight fields). */
+    @event_id() AS event_id, /* Fingerprint of the normalised event (all eight fields). */
     event_time, /* When the event happened, UTC. */
     event_date, /* Date of event_time. */
     user_id, /* The user. */
