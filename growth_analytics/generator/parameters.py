@@ -140,7 +140,7 @@ SECOND_US = 1_000_000
 EPOCH = dt.date(1970, 1, 1)
 
 
-def _in_seed_order(behaviour: dict, names: tuple[str, ...], what: str) -> tuple:
+def in_seed_order(behaviour: dict, names: tuple[str, ...], what: str) -> tuple:
     if set(behaviour) != set(names):
         raise ValueError(
             f"the generator simulates the {what} {sorted(behaviour)}, the seed lists "
@@ -149,9 +149,9 @@ def _in_seed_order(behaviour: dict, names: tuple[str, ...], what: str) -> tuple:
     return tuple(behaviour[name] for name in names)
 
 
-EVENT_TYPE_WEIGHTS = _in_seed_order(EVENT_TYPE_MIX, EVENT_TYPES, "event types")
+EVENT_TYPE_WEIGHTS = in_seed_order(EVENT_TYPE_MIX, EVENT_TYPES, "event types")
 # Primary-platform weights per country, each in the seed's platform order.
-PLATFORM_WEIGHTS = tuple(zip(*_in_seed_order(PLATFORM_MIX, PLATFORMS, "platforms"), strict=True))
+PLATFORM_WEIGHTS = tuple(zip(*in_seed_order(PLATFORM_MIX, PLATFORMS, "platforms"), strict=True))
 # The types the behaviour model treats apart: the two that move miles, searches (with a category)
 # and the social ones (where dirt puts miles that do not belong).
 EARN, REDEEM, SEARCH, SHARE, LIKE = (

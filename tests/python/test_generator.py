@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from growth_analytics import contract
 from growth_analytics.generator import (
     EVENT_COLUMNS,
     PRESETS,
@@ -26,9 +27,10 @@ from growth_analytics.generator import (
     run_generate,
 )
 
-EVENT_TYPES = {"miles_earned", "miles_redeemed", "reward_search", "share", "like"}
-MILES_TYPES = {"miles_earned", "miles_redeemed"}
-PLATFORMS = {"ios", "android", "web"}
+# The contract the rows are judged by: the project's seeds.
+EVENT_TYPES = {event_type.name for event_type in contract.event_types()}
+MILES_TYPES = {event_type.name for event_type in contract.event_types() if event_type.miles_effect}
+PLATFORMS = set(contract.platforms())
 # Rates far above the sample's so that a few thousand rows measure them well.
 DIRTY = GeneratorConfig(
     users=1_500, days=40, seed=11, bad_row_rate=0.02, duplicate_rate=0.02, late_rate=0.05
@@ -333,3 +335,20 @@ def test_parser_registers_on_another_cli() -> None:
     assert (args.days, args.bad_row_rate, args.users) == (2, 0.1, None)
     with pytest.raises(SystemExit):
         parser.parse_args(["generate", "--late-rate", "2", "--out", "x"])
+
+
+def test_a_type_added_to_the_seed_needs_its_behaviour(tmp_path):
+    """The generator simulates each type by name: a seed with a type it does not know is refused
+    by name, not simulated with a made-up mix."""
+    from growth_analytics.generator import parameters
+
+    (tmp_path / "event_types.csv").write_text(
+        (contract.SEEDS / "event_types.csv").read_text() + "miles_transfer,redeemed,true\n"
+    )
+    names = tuple(event_type.name for event_type in contract.event_types(tmp_path))
+    assert names[-1] == "miles_transfer"
+    with pytest.raises(ValueError, match="miles_transfer"):
+        parameters.in_seed_order(parameters.EVENT_TYPE_MIX, names, "event types")
+    assert parameters.in_seed_order(parameters.EVENT_TYPE_MIX, names[:-1], "event types") == (
+        parameters.EVENT_TYPE_WEIGHTS
+    )
