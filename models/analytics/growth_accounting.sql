@@ -129,9 +129,7 @@ WITH bounds AS (
 SELECT
     spine.period_start,
     @period_end(@grain, spine.period_start) AS period_end,
-    @IF(@week_label, CAST(spine.period_start AS STRING) AS week_label) /* The week's Monday as text, the dashboards' x axis: Superset 6.1 draws a date column only on
-       a time axis, ticked at month starts, and labels a category axis of dates NaN; a week is read
-       by its start. */, /* The week's Monday as text, the dashboards' x axis: Superset 6.1 draws a date column only on
+    @IF(@week_label, CAST(spine.period_start AS STRING) AS week_label), /* The week's Monday as text, the dashboards' x axis: Superset 6.1 draws a date column only on
        a time axis, ticked at month starts, and labels a category axis of dates NaN; a week is read
        by its start. */
     IFNULL(counts.active_users, 0) AS active_users,

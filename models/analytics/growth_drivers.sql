@@ -66,29 +66,19 @@ WITH first_activity AS (
     WHERE
         period_end BETWEEN @start_date AND @end_date AND state <> 'dormant'
 ), by_segment AS (
+    /* Each state once per dimension, in the user's first-touch segment of it. */
     SELECT
-        period_start,
-        period_end,
-        'utm_source' AS dimension,
-        first_utm_source AS segment,
-        state
+        user_states.period_start,
+        user_states.period_end,
+        segments.dimension,
+        segments.segment,
+        user_states.state
     FROM user_states
-    UNION ALL
-    SELECT
-        period_start,
-        period_end,
-        'country' AS dimension,
-        first_country AS segment,
-        state
-    FROM user_states
-    UNION ALL
-    SELECT
-        period_start,
-        period_end,
-        'platform' AS dimension,
-        first_platform AS segment,
-        state
-    FROM user_states
+    CROSS JOIN UNNEST([
+        STRUCT('utm_source' AS dimension, user_states.first_utm_source AS segment),
+        STRUCT('country' AS dimension, user_states.first_country AS segment),
+        STRUCT('platform' AS dimension, user_states.first_platform AS segment)
+    ]) AS segments
 ), counts AS (
     SELECT
         period_start,
@@ -111,7 +101,7 @@ WITH first_activity AS (
 SELECT
     counts.period_start,
     counts.period_end,
-    @IF(@week_label, CAST(counts.period_start AS STRING) AS week_label) /* The week's Monday as text, the dashboards' x axis (growth_accounting.sql says why). */, /* The week's Monday as text, the dashboards' x axis (growth_accounting.sql says why). */
+    @IF(@week_label, CAST(counts.period_start AS STRING) AS week_label), /* The week's Monday as text, the dashboards' x axis (growth_accounting.sql says why). */
     counts.dimension,
     counts.segment,
     counts.active_users,
