@@ -14,6 +14,7 @@ import datetime as dt
 import decimal
 import math
 import os
+import re
 import shutil
 import signal
 import socket
@@ -270,6 +271,7 @@ class LoadedOnBoth:
     emulator: Emulator
     seconds: dict[str, float] = field(default_factory=dict)
     jobs: list[str] = field(default_factory=list)  # the type of each job the plan issued
+    loads: list[str] = field(default_factory=list)  # the destination (dataset.table) of each load
 
 
 def next_day(day: str) -> str:
@@ -338,8 +340,14 @@ def on_both(emulator, tmp_path_factory) -> LoadedOnBoth:
         f"\nemulator started in {emulator.started_in:.1f}s; plan on the emulator "
         f"{seconds['bigquery']:.0f}s, on DuckDB {seconds['duckdb']:.0f}s"
     )
-    jobs = (bq_root / "jobs.log").read_text().split()
-    return LoadedOnBoth(duckdb=duck, emulator=emulator, seconds=seconds, jobs=jobs)
+    logged = [line.split() for line in (bq_root / "jobs.log").read_text().splitlines()]
+    return LoadedOnBoth(
+        duckdb=duck,
+        emulator=emulator,
+        seconds=seconds,
+        jobs=[line[0] for line in logged],
+        loads=[line[1] for line in logged if line[0] == "load"],
+    )
 
 
 def duckdb_tables(pipeline: Pipeline) -> set[str]:
@@ -368,11 +376,17 @@ def test_every_model_is_built_on_both(on_both):
 
 def test_ingestion_costs_one_load_job_per_batch_of_landing_days(on_both):
     """The landing files reach BigQuery by load jobs, one per batch of staging (batch_size 31):
-    120 landing days, 4 batches, whatever the number of files; no rows are streamed in."""
+    120 landing days, 4 batches, whatever the number of files; no rows are streamed in. The
+    seeds (seeds/) are loaded too, into their own dataset, by SQLMesh."""
     days = (dt.date.fromisoformat(LAST_DAY) - dt.date.fromisoformat(FIRST_DAY)).days + 1
     batches = math.ceil(days / 31)
-    assert on_both.jobs.count("load") == batches
-    assert on_both.jobs.count("load") <= days
+    ingestion_loads = [t for t in on_both.loads if t.startswith("landing_loads.")]
+    assert len(ingestion_loads) == batches, on_both.loads
+    # Any other load fills a seed (through a temporary table of its own, named after it).
+    seed_loads = [t for t in on_both.loads if t not in ingestion_loads]
+    seeded = {re.search(r"seeds__([a-z_]+?)__\d", t).group(1) for t in seed_loads}
+    assert seeded == {"event_types", "platforms"}, on_both.loads
+    assert all(t.startswith("sqlmesh__seeds.") for t in seed_loads), on_both.loads
     assert "streaming_insert" not in on_both.jobs
 
 

@@ -43,8 +43,9 @@ def apply_patches() -> None:
 
     QueryJob.destination = property(destination)
 
-    # Not a patch: with ANALYTICS_TEST_JOB_LOG set, every job the run issues (its type, one per
-    # line) is appended there, so that a test can count the jobs ingestion costs.
+    # Not a patch: with ANALYTICS_TEST_JOB_LOG set, every job the run issues is appended there,
+    # one per line: its type and, for a load, its destination table ("load dataset.table"), so
+    # that a test can count the jobs ingestion costs apart from the seeds' loads.
     job_log = os.environ.get("ANALYTICS_TEST_JOB_LOG")
     if job_log:
         for method, kind in (
@@ -57,8 +58,14 @@ def apply_patches() -> None:
             original_method = getattr(Client, method)
 
             def logged(self, *args, _original=original_method, _kind=kind, **kwargs):
+                line = _kind
+                if _kind == "load":
+                    table = kwargs.get("destination", args[1] if len(args) > 1 else "")
+                    if not isinstance(table, str):  # a Table or TableReference
+                        table = f"{table.dataset_id}.{table.table_id}"
+                    line += " " + ".".join(table.split(":")[-1].split(".")[-2:])
                 with open(job_log, "a") as out:
-                    out.write(_kind + "\n")
+                    out.write(line + "\n")
                 return _original(self, *args, **kwargs)
 
             setattr(Client, method, logged)
