@@ -62,9 +62,10 @@ def _config():
 
 
 def load_target(gateway: str | None = None) -> Target:
-    """The selected gateway (SQLMESH_GATEWAY, else config.yaml's default, ANALYTICS_GATEWAY)."""
+    """The gateway given (--gateway), else config.yaml's default (ANALYTICS_GATEWAY): the one
+    `sqlmesh` itself would use."""
     config = _config()
-    name = gateway or os.environ.get("SQLMESH_GATEWAY") or config.default_gateway
+    name = gateway or config.default_gateway
     name = name or next(iter(config.gateways))
     if name not in config.gateways:
         raise SettingsError(f"no gateway {name!r} in config.yaml ({', '.join(config.gateways)})")
