@@ -1,6 +1,6 @@
-"""The event contract as the project's seeds write it (seeds/event_types.csv, seeds/platforms.csv),
-for the Python that needs it outside SQLMesh: the generator, and the tests that check the
-dashboards against it. The models read the same files as seed tables."""
+"""The event contract as the project's seeds write it (seeds/event_types.csv,
+seeds/activity_event_types.csv, seeds/platforms.csv), for the Python that needs it outside
+SQLMesh: the generator and the tests. The models read the same files as seed tables."""
 
 from __future__ import annotations
 
@@ -27,11 +27,12 @@ def _rows(name: str, seeds: Path) -> list[dict[str, str]]:
 
 def event_types(seeds: Path = SEEDS) -> tuple[EventType, ...]:
     """The event types in the seed's order."""
+    activity = {row["event_type"] for row in _rows("activity_event_types.csv", seeds)}
     return tuple(
         EventType(
             name=row["event_type"],
             miles_effect=row["miles_effect"] or None,
-            counts_as_activity=row["counts_as_activity"].strip().lower() == "true",
+            counts_as_activity=row["event_type"] in activity,
         )
         for row in _rows("event_types.csv", seeds)
     )

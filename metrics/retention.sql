@@ -5,7 +5,7 @@
 
 /* Cohort users: members of the cohorts (users whose first active day is the cohort's).
    Grain: one row per cohort day and age in analytics.retention_cohorts_daily; group by cohort_start and/or age.
-   Filters: events of the types that count as activity (seeds/event_types.csv; every type by default). */
+   Filters: events of the types that count as activity (seeds/activity_event_types.csv; every type by default). */
 METRIC (
     name cohort_users_daily,
     expression SUM(analytics.retention_cohorts_daily.cohort_size),
@@ -14,7 +14,7 @@ METRIC (
 
 /* Cohort members active in exactly the period of age k (return on).
    Grain: one row per cohort day and age in analytics.retention_cohorts_daily; group by cohort_start and/or age.
-   Filters: events of the types that count as activity (seeds/event_types.csv; every type by default). */
+   Filters: events of the types that count as activity (seeds/activity_event_types.csv; every type by default). */
 METRIC (
     name cohort_active_users_daily,
     expression SUM(analytics.retention_cohorts_daily.active_users),
@@ -23,7 +23,7 @@ METRIC (
 
 /* Cohort members active in the period of age k or in any later finished period (return on or after, unbounded).
    Grain: one row per cohort day and age in analytics.retention_cohorts_daily; group by cohort_start and/or age.
-   Filters: events of the types that count as activity (seeds/event_types.csv; every type by default). */
+   Filters: events of the types that count as activity (seeds/activity_event_types.csv; every type by default). */
 METRIC (
     name cohort_retained_on_or_after_daily,
     expression SUM(analytics.retention_cohorts_daily.retained_on_or_after),
@@ -32,7 +32,7 @@ METRIC (
 
 /* Return-on retention: share of cohort members active in exactly the period of age k.
    Grain: one row per cohort day and age in analytics.retention_cohorts_daily; group by cohort_start and/or age.
-   Filters: events of the types that count as activity (seeds/event_types.csv; every type by default). */
+   Filters: events of the types that count as activity (seeds/activity_event_types.csv; every type by default). */
 METRIC (
     name return_on_rate_daily,
     expression cohort_active_users_daily / NULLIF(cohort_users_daily, 0),
@@ -41,7 +41,7 @@ METRIC (
 
 /* Return-on-or-after retention: share of cohort members active at age k or later.
    Grain: one row per cohort day and age in analytics.retention_cohorts_daily; group by cohort_start and/or age.
-   Filters: events of the types that count as activity (seeds/event_types.csv; every type by default). */
+   Filters: events of the types that count as activity (seeds/activity_event_types.csv; every type by default). */
 METRIC (
     name return_on_or_after_rate_daily,
     expression cohort_retained_on_or_after_daily / NULLIF(cohort_users_daily, 0),
@@ -59,7 +59,7 @@ METRIC (
 
 /* Active periods of cohort members, summed from age 0 to age k.
    Grain: one row per cohort day and age in analytics.retention_cohorts_daily; group by cohort_start and/or age.
-   Filters: events of the types that count as activity (seeds/event_types.csv; every type by default). */
+   Filters: events of the types that count as activity (seeds/activity_event_types.csv; every type by default). */
 METRIC (
     name cohort_active_periods_daily,
     expression SUM(analytics.retention_cohorts_daily.cumulative_active_periods_per_member * analytics.retention_cohorts_daily.cohort_size),
@@ -77,7 +77,7 @@ METRIC (
 
 /* Cumulative active periods per cohort member from age 0 to age k.
    Grain: one row per cohort day and age in analytics.retention_cohorts_daily; group by cohort_start and/or age.
-   Filters: events of the types that count as activity (seeds/event_types.csv; every type by default). */
+   Filters: events of the types that count as activity (seeds/activity_event_types.csv; every type by default). */
 METRIC (
     name active_periods_per_member_daily,
     expression cohort_active_periods_daily / NULLIF(cohort_users_daily, 0),
@@ -86,7 +86,7 @@ METRIC (
 
 /* Cohort users: members of the cohorts (users whose first active week (Monday start) is the cohort's).
    Grain: one row per cohort week and age in analytics.retention_cohorts_weekly; group by cohort_start and/or age.
-   Filters: events of the types that count as activity (seeds/event_types.csv; every type by default). */
+   Filters: events of the types that count as activity (seeds/activity_event_types.csv; every type by default). */
 METRIC (
     name cohort_users_weekly,
     expression SUM(analytics.retention_cohorts_weekly.cohort_size),
@@ -95,7 +95,7 @@ METRIC (
 
 /* Cohort members active in exactly the period of age k (return on).
    Grain: one row per cohort week and age in analytics.retention_cohorts_weekly; group by cohort_start and/or age.
-   Filters: events of the types that count as activity (seeds/event_types.csv; every type by default). */
+   Filters: events of the types that count as activity (seeds/activity_event_types.csv; every type by default). */
 METRIC (
     name cohort_active_users_weekly,
     expression SUM(analytics.retention_cohorts_weekly.active_users),
@@ -104,7 +104,7 @@ METRIC (
 
 /* Cohort members active in the period of age k or in any later finished period (return on or after, unbounded).
    Grain: one row per cohort week and age in analytics.retention_cohorts_weekly; group by cohort_start and/or age.
-   Filters: events of the types that count as activity (seeds/event_types.csv; every type by default). */
+   Filters: events of the types that count as activity (seeds/activity_event_types.csv; every type by default). */
 METRIC (
     name cohort_retained_on_or_after_weekly,
     expression SUM(analytics.retention_cohorts_weekly.retained_on_or_after),
@@ -113,7 +113,7 @@ METRIC (
 
 /* Return-on retention: share of cohort members active in exactly the period of age k.
    Grain: one row per cohort week and age in analytics.retention_cohorts_weekly; group by cohort_start and/or age.
-   Filters: events of the types that count as activity (seeds/event_types.csv; every type by default). */
+   Filters: events of the types that count as activity (seeds/activity_event_types.csv; every type by default). */
 METRIC (
     name return_on_rate_weekly,
     expression cohort_active_users_weekly / NULLIF(cohort_users_weekly, 0),
@@ -122,7 +122,7 @@ METRIC (
 
 /* Return-on-or-after retention: share of cohort members active at age k or later.
    Grain: one row per cohort week and age in analytics.retention_cohorts_weekly; group by cohort_start and/or age.
-   Filters: events of the types that count as activity (seeds/event_types.csv; every type by default). */
+   Filters: events of the types that count as activity (seeds/activity_event_types.csv; every type by default). */
 METRIC (
     name return_on_or_after_rate_weekly,
     expression cohort_retained_on_or_after_weekly / NULLIF(cohort_users_weekly, 0),
@@ -140,7 +140,7 @@ METRIC (
 
 /* Active periods of cohort members, summed from age 0 to age k.
    Grain: one row per cohort week and age in analytics.retention_cohorts_weekly; group by cohort_start and/or age.
-   Filters: events of the types that count as activity (seeds/event_types.csv; every type by default). */
+   Filters: events of the types that count as activity (seeds/activity_event_types.csv; every type by default). */
 METRIC (
     name cohort_active_periods_weekly,
     expression SUM(analytics.retention_cohorts_weekly.cumulative_active_periods_per_member * analytics.retention_cohorts_weekly.cohort_size),
@@ -158,7 +158,7 @@ METRIC (
 
 /* Cumulative active periods per cohort member from age 0 to age k.
    Grain: one row per cohort week and age in analytics.retention_cohorts_weekly; group by cohort_start and/or age.
-   Filters: events of the types that count as activity (seeds/event_types.csv; every type by default). */
+   Filters: events of the types that count as activity (seeds/activity_event_types.csv; every type by default). */
 METRIC (
     name active_periods_per_member_weekly,
     expression cohort_active_periods_weekly / NULLIF(cohort_users_weekly, 0),
@@ -167,7 +167,7 @@ METRIC (
 
 /* Cohort users: members of the cohorts (users whose first active month is the cohort's).
    Grain: one row per cohort month and age in analytics.retention_cohorts_monthly; group by cohort_start and/or age.
-   Filters: events of the types that count as activity (seeds/event_types.csv; every type by default). */
+   Filters: events of the types that count as activity (seeds/activity_event_types.csv; every type by default). */
 METRIC (
     name cohort_users_monthly,
     expression SUM(analytics.retention_cohorts_monthly.cohort_size),
@@ -176,7 +176,7 @@ METRIC (
 
 /* Cohort members active in exactly the period of age k (return on).
    Grain: one row per cohort month and age in analytics.retention_cohorts_monthly; group by cohort_start and/or age.
-   Filters: events of the types that count as activity (seeds/event_types.csv; every type by default). */
+   Filters: events of the types that count as activity (seeds/activity_event_types.csv; every type by default). */
 METRIC (
     name cohort_active_users_monthly,
     expression SUM(analytics.retention_cohorts_monthly.active_users),
@@ -185,7 +185,7 @@ METRIC (
 
 /* Cohort members active in the period of age k or in any later finished period (return on or after, unbounded).
    Grain: one row per cohort month and age in analytics.retention_cohorts_monthly; group by cohort_start and/or age.
-   Filters: events of the types that count as activity (seeds/event_types.csv; every type by default). */
+   Filters: events of the types that count as activity (seeds/activity_event_types.csv; every type by default). */
 METRIC (
     name cohort_retained_on_or_after_monthly,
     expression SUM(analytics.retention_cohorts_monthly.retained_on_or_after),
@@ -194,7 +194,7 @@ METRIC (
 
 /* Return-on retention: share of cohort members active in exactly the period of age k.
    Grain: one row per cohort month and age in analytics.retention_cohorts_monthly; group by cohort_start and/or age.
-   Filters: events of the types that count as activity (seeds/event_types.csv; every type by default). */
+   Filters: events of the types that count as activity (seeds/activity_event_types.csv; every type by default). */
 METRIC (
     name return_on_rate_monthly,
     expression cohort_active_users_monthly / NULLIF(cohort_users_monthly, 0),
@@ -203,7 +203,7 @@ METRIC (
 
 /* Return-on-or-after retention: share of cohort members active at age k or later.
    Grain: one row per cohort month and age in analytics.retention_cohorts_monthly; group by cohort_start and/or age.
-   Filters: events of the types that count as activity (seeds/event_types.csv; every type by default). */
+   Filters: events of the types that count as activity (seeds/activity_event_types.csv; every type by default). */
 METRIC (
     name return_on_or_after_rate_monthly,
     expression cohort_retained_on_or_after_monthly / NULLIF(cohort_users_monthly, 0),
@@ -221,7 +221,7 @@ METRIC (
 
 /* Active periods of cohort members, summed from age 0 to age k.
    Grain: one row per cohort month and age in analytics.retention_cohorts_monthly; group by cohort_start and/or age.
-   Filters: events of the types that count as activity (seeds/event_types.csv; every type by default). */
+   Filters: events of the types that count as activity (seeds/activity_event_types.csv; every type by default). */
 METRIC (
     name cohort_active_periods_monthly,
     expression SUM(analytics.retention_cohorts_monthly.cumulative_active_periods_per_member * analytics.retention_cohorts_monthly.cohort_size),
@@ -239,7 +239,7 @@ METRIC (
 
 /* Cumulative active periods per cohort member from age 0 to age k.
    Grain: one row per cohort month and age in analytics.retention_cohorts_monthly; group by cohort_start and/or age.
-   Filters: events of the types that count as activity (seeds/event_types.csv; every type by default). */
+   Filters: events of the types that count as activity (seeds/activity_event_types.csv; every type by default). */
 METRIC (
     name active_periods_per_member_monthly,
     expression cohort_active_periods_monthly / NULLIF(cohort_users_monthly, 0),

@@ -1,5 +1,5 @@
 /* The days each user was active: at least one event of a type that counts as activity
-   (seeds/event_types.csv, counts_as_activity; every type today). The base of growth accounting,
+   (seeds/activity_event_types.csv; every type today). The base of growth accounting,
    retention and engagement. Reprocessed @late_arrival_days days back like the backbone. */
 MODEL (
     name intermediate.int_user_active_days,

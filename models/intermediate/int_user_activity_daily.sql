@@ -1,7 +1,8 @@
 /* The user x day backbone that growth models build on: one row per user per day with at least one
    event, with its events (all of them, and those of a type that counts as activity), miles,
-   sessions, platforms and the day's first-touch attributes. The event types' miles effect and
-   activity flag are read from seeds.event_types, so a change there is a change here.
+   sessions, platforms and the day's first-touch attributes. The event types' miles effect comes
+   from seeds.event_types and which count as activity from seeds.activity_event_types, so a change
+   there is a change here.
    Keyed on activity date and reprocessed @late_arrival_days days back like analytics.fct_events. */
 MODEL (
     name intermediate.int_user_activity_daily,
@@ -26,16 +27,19 @@ MODEL (
                 sessions_started <= events,
                 first_event_time <= last_event_time
             )
-        )
+        ),
+        activity_types_are_event_types
     )
 );
 
 WITH event_types AS (
     SELECT
-        event_type,
-        miles_effect,
-        counts_as_activity
-    FROM seeds.event_types
+        event_types.event_type,
+        event_types.miles_effect,
+        NOT activity.event_type IS NULL AS counts_as_activity
+    FROM seeds.event_types AS event_types
+    LEFT JOIN seeds.activity_event_types AS activity
+        ON event_types.event_type = activity.event_type
 ), events AS (
     /* A LEFT JOIN, so that no event is dropped here whatever the seed says: staging admits only
        the seed's types. event_type, transaction_category and miles_amount break ties in
@@ -108,7 +112,7 @@ SELECT
     daily.activity_date, /* The day (UTC). */
     daily.user_id, /* The user, active that day. */
     daily.events, /* Valid events that day. */
-    daily.counted_events, /* Events of a type that counts as activity (seeds.event_types), 0 on a day of others only. */
+    daily.counted_events, /* Events of a type that counts as activity (seeds.activity_event_types), 0 on a day of others only. */
     daily.miles_earned, /* Miles earned that day. */
     daily.miles_redeemed, /* Miles redeemed that day. */
     daily.miles_earned - daily.miles_redeemed AS net_miles, /* Earned minus redeemed that day. */

@@ -116,6 +116,13 @@ CASES = [
         "WHERE period_start = DATE '2025-04-01' AND state = 'retained')",
         "user_growth_states_match_growth_accounting",
     ),
+    (
+        # A type listed as activity that the contract does not know: the seed the backbone reads
+        # ({activity_seed}) is corrupted, and the backbone's audit names it.
+        "intermediate.int_user_activity_daily",
+        "INSERT INTO {activity_seed} VALUES ('shares')",
+        "activity_types_are_event_types",
+    ),
 ]
 MODELS = sorted({model for model, _, _ in CASES})
 
@@ -164,7 +171,11 @@ def broken_output(loaded, tmp_path_factory) -> str:
     broken = warehouse_copy(loaded, tmp_path_factory.mktemp("broken"))
     with duckdb.connect(str(broken.warehouse)) as con:
         for model, corruption, _ in CASES:
-            changed = con.execute(corruption.format(t=physical_table(con, model))).fetchone()[0]
+            tables = {
+                "t": physical_table(con, model),
+                "activity_seed": physical_table(con, "seeds.activity_event_types"),
+            }
+            changed = con.execute(corruption.format(**tables)).fetchone()[0]
             assert changed > 0, f"the corruption of {model} changed no row"
     return audit(broken)
 

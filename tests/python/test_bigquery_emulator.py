@@ -385,7 +385,7 @@ def test_ingestion_costs_one_load_job_per_batch_of_landing_days(on_both):
     # Any other load fills a seed (through a temporary table of its own, named after it).
     seed_loads = [t for t in on_both.loads if t not in ingestion_loads]
     seeded = {re.search(r"seeds__([a-z_]+?)__\d", t).group(1) for t in seed_loads}
-    assert seeded == {"event_types", "platforms"}, on_both.loads
+    assert seeded == {"event_types", "activity_event_types", "platforms"}, on_both.loads
     assert all(t.startswith("sqlmesh__seeds.") for t in seed_loads), on_both.loads
     assert "streaming_insert" not in on_both.jobs
 

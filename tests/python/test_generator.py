@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime as dt
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -342,9 +343,9 @@ def test_a_type_added_to_the_seed_needs_its_behaviour(tmp_path):
     by name, not simulated with a made-up mix."""
     from growth_analytics.generator import parameters
 
-    (tmp_path / "event_types.csv").write_text(
-        (contract.SEEDS / "event_types.csv").read_text() + "miles_transfer,redeemed,true\n"
-    )
+    seed = (contract.SEEDS / "event_types.csv").read_text() + "miles_transfer,redeemed\n"
+    (tmp_path / "event_types.csv").write_text(seed)
+    shutil.copy(contract.SEEDS / "activity_event_types.csv", tmp_path)
     names = tuple(event_type.name for event_type in contract.event_types(tmp_path))
     assert names[-1] == "miles_transfer"
     with pytest.raises(ValueError, match="miles_transfer"):
