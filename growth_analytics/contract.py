@@ -12,6 +12,20 @@ from growth_analytics import PROJECT_ROOT
 
 SEEDS = PROJECT_ROOT / "seeds"
 
+# The eight fields of an event, in contract order: the columns a landing file must have (header
+# names), and all there is to an event (its fingerprint, event_id, is over exactly these). Read by
+# the landing readers, the generator and the macros (macros/fingerprint.py).
+EVENT_COLUMNS = (
+    "event_time",
+    "user_id",
+    "event_type",
+    "transaction_category",
+    "miles_amount",
+    "platform",
+    "utm_source",
+    "country",
+)
+
 
 @dataclass(frozen=True)
 class EventType:

@@ -3,6 +3,8 @@
 from sqlglot import exp
 from sqlmesh import macro
 
+from growth_analytics.contract import EVENT_COLUMNS
+
 
 @macro()
 def fingerprint(evaluator, *columns: exp.Expression) -> exp.Expression:
@@ -19,26 +21,13 @@ def fingerprint(evaluator, *columns: exp.Expression) -> exp.Expression:
     return exp.maybe_parse(f"TO_HEX(MD5(CONCAT({', '.join(pieces)})))", dialect="bigquery")
 
 
-# The eight fields of an event, in contract order: an event is these and nothing else.
-EVENT_FIELDS = (
-    "event_time",
-    "user_id",
-    "event_type",
-    "transaction_category",
-    "miles_amount",
-    "platform",
-    "utm_source",
-    "country",
-)
-
-
 @macro()
 def event_id(evaluator, table: exp.Expression | None = None) -> exp.Expression:
-    """An event's fingerprint from its eight normalised fields (EVENT_FIELDS, of the given table
+    """An event's fingerprint from its eight normalised fields (EVENT_COLUMNS, of the given table
     alias or unqualified): two records are the same event exactly when their fingerprints are
     equal."""
     prefix = table.sql(dialect="bigquery") if table is not None else None
-    first, *rest = (exp.column(name, table=prefix) for name in EVENT_FIELDS)
+    first, *rest = (exp.column(name, table=prefix) for name in EVENT_COLUMNS)
     time_text = exp.maybe_parse(
         f"FORMAT_DATETIME('%F %H:%M:%E6S', {first.sql(dialect='bigquery')})", dialect="bigquery"
     )
@@ -47,7 +36,7 @@ def event_id(evaluator, table: exp.Expression | None = None) -> exp.Expression:
 
 # The order of a user's events that share one instant: by their other fields, in contract order.
 # A definition choice (any fixed order would do) that needs no hashing in the hot path.
-TIE_BREAK_COLUMNS = EVENT_FIELDS[2:]
+TIE_BREAK_COLUMNS = EVENT_COLUMNS[2:]
 
 
 @macro()

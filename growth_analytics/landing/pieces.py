@@ -24,19 +24,10 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from growth_analytics.contract import EVENT_COLUMNS
 from growth_analytics.landing.layout import Discovery, LandingFile, SkippedPath, discover
 from growth_analytics.landing.sources import LandingError, LandingSource, landing_source
 
-EVENT_COLUMNS = (
-    "event_time",
-    "user_id",
-    "event_type",
-    "transaction_category",
-    "miles_amount",
-    "platform",
-    "utm_source",
-    "country",
-)
 # The pieces relation (raw.landed_events), in order, with BigQuery type names.
 PIECE_COLUMNS = {
     "landed_date": "DATE",
