@@ -118,6 +118,7 @@ BIGQUERY_FUNCTIONS = frozenset(
         "Replace",
         "RowNumber",
         "SafeDivide",
+        "Struct",  # STRUCT(x AS a, ...): growth_drivers unnests an array of them
         "Sum",
         "TimeToStr",
         "Trim",

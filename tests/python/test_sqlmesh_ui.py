@@ -13,6 +13,7 @@ import contextlib
 import json
 import os
 import queue
+import re
 import signal
 import socket
 import subprocess
@@ -44,6 +45,14 @@ def expected_models() -> dict[str, str]:
     assert "raw.landed_events" in found, found
     assert "intermediate.int_retention_cells_week" in found, found
     return found
+
+
+def model_type(path: str) -> str:
+    """The type the UI gives a model file: a seed model (kind SEED) is a "source" there."""
+    if path.endswith(".py"):
+        return "python"
+    text = (PROJECT_ROOT / path).read_text()
+    return "source" if re.search(r"\bkind\s+SEED\b", text, re.IGNORECASE) else "sql"
 
 
 def free_port() -> int:
@@ -137,7 +146,7 @@ def test_sqlmesh_ui_starts_and_lists_the_projects_models(
     assert not set(expected) - set(listed), f"not listed: {sorted(set(expected) - set(listed))}"
     for name, path in expected.items():
         assert listed[name]["path"] == path, (name, listed[name]["path"])
-        assert listed[name]["type"] == ("python" if path.endswith(".py") else "sql"), name
+        assert listed[name]["type"] == model_type(path), name
 
     # Listing models opens no connection: an open UI does not hold the DuckDB file.
     assert not pipeline.warehouse.exists()
