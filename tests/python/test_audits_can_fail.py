@@ -170,11 +170,9 @@ def clean_output(loaded, tmp_path_factory) -> str:
 def broken_output(loaded, tmp_path_factory) -> str:
     broken = warehouse_copy(loaded, tmp_path_factory.mktemp("broken"))
     with duckdb.connect(str(broken.warehouse)) as con:
+        activity_seed = physical_table(con, "seeds.activity_event_types")
         for model, corruption, _ in CASES:
-            tables = {
-                "t": physical_table(con, model),
-                "activity_seed": physical_table(con, "seeds.activity_event_types"),
-            }
+            tables = {"t": physical_table(con, model), "activity_seed": activity_seed}
             changed = con.execute(corruption.format(**tables)).fetchone()[0]
             assert changed > 0, f"the corruption of {model} changed no row"
     return audit(broken)
