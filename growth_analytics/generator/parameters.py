@@ -12,7 +12,8 @@ FORMATS = ("parquet", "csv")
 # The event types and platforms are the contract's (seeds/), in the seeds' order; the behaviour
 # model below knows each by name, so a type or platform added to a seed needs its behaviour here
 # (checked at import, by name).
-EVENT_TYPES = tuple(event_type.name for event_type in contract.event_types())
+CONTRACT_EVENT_TYPES = contract.event_types()
+EVENT_TYPES = tuple(event_type.name for event_type in CONTRACT_EVENT_TYPES)
 PLATFORMS = contract.platforms()
 # Population mix of event types; each user's own mix is a Dirichlet draw around it.
 EVENT_TYPE_MIX = {
@@ -152,9 +153,10 @@ def in_seed_order(behaviour: dict, names: tuple[str, ...], what: str) -> tuple:
 EVENT_TYPE_WEIGHTS = in_seed_order(EVENT_TYPE_MIX, EVENT_TYPES, "event types")
 # Primary-platform weights per country, each in the seed's platform order.
 PLATFORM_WEIGHTS = tuple(zip(*in_seed_order(PLATFORM_MIX, PLATFORMS, "platforms"), strict=True))
-# The types the behaviour model treats apart: the two that move miles, searches (with a category)
-# and the social ones (where dirt puts miles that do not belong).
-EARN, REDEEM, SEARCH, SHARE, LIKE = (
-    EVENT_TYPES.index(name)
-    for name in ("miles_earned", "miles_redeemed", "reward_search", "share", "like")
+# The types the behaviour model treats apart: the two that move miles (by their effect in the
+# seed), searches (with a category) and the social ones (where dirt puts miles that do not belong).
+EARN, REDEEM = (
+    next(i for i, t in enumerate(CONTRACT_EVENT_TYPES) if t.miles_effect == effect)
+    for effect in ("earned", "redeemed")
 )
+SEARCH, SHARE, LIKE = (EVENT_TYPES.index(name) for name in ("reward_search", "share", "like"))
