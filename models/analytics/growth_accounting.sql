@@ -29,7 +29,10 @@ MODEL (
     column_descriptions (
         period_start = 'First day of the period (the day, the Monday of the week, the 1st of the month).',
         period_end = 'Last day of the period (the time column).',
-        week_label = 'Weekly table only: period_start as text (YYYY-MM-DD), the week on the x axis of the dashboards.',
+        @IF(
+            @week_label,
+            week_label = 'Weekly table only: period_start as text (YYYY-MM-DD), the week on the x axis of the dashboards.'
+        ),
         active_users = 'Users with at least one counted event in the period.',
         new_users = 'Active users whose first counted event falls in this period.',
         retained_users = 'Active users who were also active in the period before.',

@@ -28,7 +28,10 @@ MODEL (
     column_descriptions (
         period_start = 'First day of the period (the Monday of the week, the 1st of the month).',
         period_end = 'Last day of the period (the time column).',
-        week_label = 'Weekly table only: period_start as text (YYYY-MM-DD), the week on the x axis of the dashboards.',
+        @IF(
+            @week_label,
+            week_label = 'Weekly table only: period_start as text (YYYY-MM-DD), the week on the x axis of the dashboards.'
+        ),
         dimension = 'utm_source, country or platform: the first-touch attribute the users are split by.',
         segment = CONCAT(
             'The attribute value of the first event of the users (',
