@@ -13,11 +13,14 @@ growth-analytics lineage    draw the models' lineage from SQLMesh's DAG (docs/li
 growth-analytics superset   the Superset dashboards: init, import, export, serve, up, screenshots
 growth-analytics generate   write synthetic landing files
 
-Exit codes: 0 done; 1 SQLMesh failed (a model, an audit, a plan); 2 a setting cannot work; 3 the
-warehouse was updated but the serving file could not be; 74 a file could not be created or
-written (a read-only folder, a full disk); 75 another process holds the run lock or SQLMesh's state
-(try again later); 78 production needs a reviewed plan first (none yet, or one was interrupted):
-the message names the command.
+Exit codes (growth_analytics/exits.py, docs/operations.md): 0 done; 1 SQLMesh failed (a model, an
+audit, a plan); 2 a setting or an argument cannot work; 3 the warehouse was updated but the serving
+file could not be; 65 the landing folder cannot be read as it is (missing, a file type the readers
+do not take, a day that has not happened); 69 the run lock is stuck (held too long, or by a
+process that is gone); 74 a file could not be created or written (a read-only folder, a full
+disk); 75 another process holds the run lock or SQLMesh's state (try again later); 78 production
+needs a reviewed plan first (none yet, an interrupted one, or other settings): the message names
+the command.
 """
 
 from __future__ import annotations
@@ -28,56 +31,57 @@ import sys
 
 from growth_analytics.dashboards.bundle import BundleError
 from growth_analytics.dashboards.server import SupersetError
+from growth_analytics.end_day import (
+    LandingDays,
+    check_restate_range,
+    end_day,
+    landing_days,
+    parse_day,
+)
+from growth_analytics.exits import (
+    EXIT_FAILED,
+    EXIT_IO_ERROR,
+    EXIT_LANDING,
+    EXIT_LOCKED,
+    EXIT_NEEDS_PLAN,
+    EXIT_OK,
+    EXIT_PUBLISH_FAILED,
+    EXIT_SETTING,
+    LandingRefused,
+    NeedsPlan,
+    Refusal,
+)
+from growth_analytics.landing.sources import LandingError
 from growth_analytics.project import (
+    FAILED_MODELS,
     PROD,
-    StateLocked,
     Target,
+    disk_full,
+    is_disk_full,
     load_target,
     production,
     sqlmesh_context,
 )
-from growth_analytics.runlock import EXIT_LOCKED, RunLocked, exclusive_run
+from growth_analytics.runlock import exclusive_run
 from growth_analytics.serving import PublishError
 from growth_analytics.settings import Settings, SettingsError
+from growth_analytics.variables import check_environment
+
+__all__ = ["EXIT_IO_ERROR", "EXIT_LOCKED", "EXIT_NEEDS_PLAN", "EXIT_PUBLISH_FAILED", "main"]
 
 # Restating staging re-reads the landing files of the range (a file re-delivered into a day that
 # already ran, say) and re-runs everything downstream of it for the range too: the event-time
 # models from the range's first day, whatever landed in it.
 RESTATE_MODELS = ("staging.stg_events_classified",)
-# The warehouse was updated but the serving file could not be; the old one is still served.
-EXIT_PUBLISH_FAILED = 3
-# EX_CONFIG: production needs someone to apply a reviewed plan; retrying will not help.
-EXIT_NEEDS_PLAN = 78
-# EX_IOERR: a file could not be created or written (a read-only folder, a full disk).
-EXIT_IO_ERROR = 74
-
-
-class NeedsPlan(RuntimeError):
-    """Production does not exist, or a plan applying to it was interrupted."""
 
 
 def next_day(day: dt.date) -> dt.date:
     return day + dt.timedelta(days=1)
 
 
-def parse_day(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise SettingsError(f"--end/--start {text!r}: expected a date, YYYY-MM-DD") from None
-
-
-def last_arrived_day(target: Target) -> dt.date | None:
-    """The default end of a run: the last landing day that has arrived, so that a late or missing
-    delivery is not run as a day on which nobody was active. Undated (unpartitioned) files carry
-    no delivery day: with them the run goes up to yesterday (UTC), as cron's clock says."""
-    from growth_analytics.landing.layout import last_landing_day
-
-    last, undated = last_landing_day(target.landing_dir)
-    if undated:
-        yesterday = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
-        return max(last, yesterday) if last else yesterday
-    return last
+def first_date(target: Target) -> dt.date:
+    """ANALYTICS_START as config.yaml gives it (growth_analytics.variables checked it)."""
+    return dt.date.fromisoformat(str(target.variables["first_date"]))
 
 
 def publish_serving(settings: Settings) -> int:
@@ -86,12 +90,12 @@ def publish_serving(settings: Settings) -> int:
 
     result = publish(settings.warehouse, settings.serving, published_tables())
     print(result.describe())
-    return 0
+    return EXIT_OK
 
 
 def then_publish(code: int, target: Target, settings: Settings | None) -> int:
     """After a successful write, publish; a failed one publishes nothing and keeps its code."""
-    if code != 0:
+    if code != EXIT_OK:
         return code
     if settings is None:
         print(
@@ -99,7 +103,7 @@ def then_publish(code: int, target: Target, settings: Settings | None) -> int:
             f"{target.engine}, which the dashboards read directly.",
             file=sys.stderr,
         )
-        return 0
+        return EXIT_OK
     return publish_serving(settings)
 
 
@@ -108,19 +112,28 @@ def _settings(target: Target) -> Settings | None:
     return Settings.for_warehouse(target.warehouse) if target.warehouse else None
 
 
-def _plan(context, environment: str | None = None, **kwargs) -> int:
+def _failed(target: Target, error: BaseException | None = None) -> int:
+    """A failed SQLMesh run or plan: a full disk is 74 with its own line; anything else is 1,
+    with SQLMesh's error (it has said what failed above, and notified)."""
+    if is_disk_full(error) or any(is_disk_full(failure) for failure in FAILED_MODELS):
+        raise disk_full(target)
+    if error is not None:
+        print(f"error: {error}", file=sys.stderr)
+    return EXIT_FAILED
+
+
+def _plan(context, target: Target, environment: str | None = None, **kwargs) -> int:
     from sqlmesh.utils.errors import SQLMeshError
 
     try:
         context.plan(environment, auto_apply=True, no_prompts=True, **kwargs)
     except SQLMeshError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    return 0
+        return _failed(target, error)
+    return EXIT_OK
 
 
-def _needs_plan_message(target: Target, prod) -> str:
-    if not prod.exists:
+def _needs_plan_message(target: Target, prod=None) -> str:
+    if prod is None or not prod.exists:
         return (
             f"no production environment yet ({target.describe()}): apply the first plan with "
             "`growth-analytics plan` (or `growth-analytics run --init`), then schedule `run`"
@@ -131,19 +144,48 @@ def _needs_plan_message(target: Target, prod) -> str:
     )
 
 
-def run_pipeline(args: argparse.Namespace, context, target: Target) -> int:
+def require_state(target: Target) -> None:
+    """Production needs SQLMesh's state: refuse before opening it, which would create the file."""
+    if target.state is not None and not target.state.exists():
+        raise NeedsPlan(_needs_plan_message(target))
+
+
+def refuse_other_settings(target: Target, prod, command: str) -> None:
+    """Production's models read the landing folder, start and late window they were planned with;
+    a command run with other values would compute its days from one and read the other."""
+    if prod.changed_settings:
+        changes = "; ".join(change.describe() for change in prod.changed_settings)
+        raise NeedsPlan(
+            f"{changes} ({target.describe()}): `{command}` would mix both. Apply the new "
+            "settings with a reviewed `growth-analytics plan`, or set them back"
+        )
+
+
+def with_future_days(code: int, days: LandingDays) -> int:
+    """Landing days that have not happened end the command with 65 once it has done the days that
+    have; a failure of its own keeps its code, and the refusal is said too."""
+    refusal = days.future_refusal()
+    if refusal is None:
+        return code
+    if code != EXIT_OK:
+        print(f"error: {refusal}", file=sys.stderr)
+        return code
+    raise refusal
+
+
+def run_pipeline(args: argparse.Namespace, context, target: Target, end: dt.date | None) -> int:
     """Production's models as planned, up to the end day; never a change of models."""
     from sqlmesh.utils.errors import SQLMeshError
 
     prod = production(context)
-    end = parse_day(args.end) if args.end else last_arrived_day(target)
     if not prod.exists and args.init:
         print("No production environment yet: applying the first plan (--init).", file=sys.stderr)
         if end is None:
-            raise NeedsPlan(f"no landing day has arrived in {target.landing_dir}")
-        return _plan(context, execution_time=next_day(end))
+            raise LandingRefused(f"no landing day has arrived in {target.landing_dir}")
+        return _plan(context, target, execution_time=next_day(end))
     if not prod.exists or prod.interrupted:
         raise NeedsPlan(_needs_plan_message(target, prod))
+    refuse_other_settings(target, prod, "growth-analytics run")
     if prod.changed_models:
         shown = ", ".join(prod.changed_models[:8])
         more = f" and {len(prod.changed_models) - 8} more" if len(prod.changed_models) > 8 else ""
@@ -154,24 +196,29 @@ def run_pipeline(args: argparse.Namespace, context, target: Target) -> int:
         )
     if end is None:
         print(f"No landing day has arrived in {target.landing_dir}: nothing to run.")
-        return 0
+        return EXIT_OK
     try:
         # Execution time = the day after the end: what the run computes depends on the landing
         # files and the end day, not on the machine's clock.
         status = context.run(PROD, end=next_day(end), execution_time=next_day(end))
     except SQLMeshError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    return 1 if status.is_failure else 0
+        return _failed(target, error)
+    return _failed(target) if status.is_failure else EXIT_OK
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     target = load_target()
+    if not args.init:
+        require_state(target)
+    days = landing_days(target.landing_dir)
+    requested = parse_day(args.end, "--end") if args.end else None
+    end = end_day(requested, days, first_date(target))
     with exclusive_run(target.lock_anchor, "growth-analytics run"):
         with sqlmesh_context(target) as context:
-            code = run_pipeline(args, context, target)
+            code = run_pipeline(args, context, target, end)
         code = then_publish(code, target, _settings(target))
-    if code == 0 and args.summary:
+    code = with_future_days(code, days)
+    if code == EXIT_OK and args.summary:
         return cmd_summary(args)
     return code
 
@@ -179,35 +226,51 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_plan(args: argparse.Namespace) -> int:
     target = load_target()
     # As in `run`: the end day (by default the last landing day that has arrived) sets the
-    # execution time, which bounds what a production plan fills; not the machine's clock.
-    end = parse_day(args.end) if args.end else last_arrived_day(target)
-    until = {"execution_time": next_day(end)} if end else {}
+    # execution time, which bounds what a plan fills; not the machine's clock.
+    days = landing_days(target.landing_dir)
+    requested = parse_day(args.end, "--end") if args.end else None
+    end = end_day(requested, days, first_date(target))
+    if end is None:
+        raise LandingRefused(
+            f"no landing day has arrived in {target.landing_dir}: a plan would fill days that "
+            "no file supports. Deliver the first day's files (dt=YYYY-MM-DD/), then plan"
+        )
     with exclusive_run(target.lock_anchor, "growth-analytics plan"):
         with sqlmesh_context(target) as context:
-            code = _plan(context, args.environment, **until)
+            code = _plan(context, target, args.environment, execution_time=next_day(end))
         if args.environment in (None, PROD):  # dashboards read prod only
             code = then_publish(code, target, _settings(target))
-    if code == 0 and args.summary:
+    code = with_future_days(code, days)
+    if code == EXIT_OK and args.summary:
         return cmd_summary(args)
     return code
 
 
 def cmd_restate(args: argparse.Namespace) -> int:
     target = load_target()
-    start, end = parse_day(args.start), parse_day(args.end)
+    start, end = parse_day(args.start, "--start"), parse_day(args.end, "--end")
+    require_state(target)
     with exclusive_run(target.lock_anchor, "growth-analytics restate"):
         with sqlmesh_context(target) as context:
             prod = production(context)
             if not prod.exists or prod.interrupted:
                 raise NeedsPlan(_needs_plan_message(target, prod))
-            # Restate up to what production already covers, never up to the machine's date.
-            until = max(end, prod.last_day or end)
+            check_restate_range(start, end, first_date(target), prod.last_day)
+            refuse_other_settings(target, prod, "growth-analytics restate")
+            if prod.changed_models:
+                raise NeedsPlan(
+                    f"the local models differ from production's ({', '.join(prod.changed_models)}"
+                    "): a restatement re-reads files with production's models and would apply "
+                    "the change unreviewed. Apply it first with `growth-analytics plan`"
+                )
+            # Up to what production already covers, never up to the machine's date.
             code = _plan(
                 context,
+                target,
                 restate_models=list(RESTATE_MODELS),
                 start=start,
                 end=end,
-                execution_time=next_day(until),
+                execution_time=next_day(prod.last_day),
             )
         return then_publish(code, target, _settings(target))
 
@@ -220,6 +283,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
             f"the {target.gateway} gateway keeps no DuckDB warehouse: there is no serving file to "
             "publish (the dashboards read BigQuery directly)"
         )
+    require_state(target)
     # The lock too: never read the warehouse while a writer writes it.
     with exclusive_run(target.lock_anchor, "growth-analytics publish"):
         return publish_serving(settings)
@@ -229,6 +293,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
     from growth_analytics.summary import print_summary
 
     target = load_target()
+    require_state(target)
     with sqlmesh_context(target) as context:
         prod = production(context)
         if not prod.exists:
@@ -315,34 +380,55 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# An expected condition's exception and its exit code; the message is the one line printed.
+EXIT_CODES: tuple[tuple[type[BaseException], int], ...] = (
+    (Refusal, -1),  # its own exit_code
+    (SettingsError, EXIT_SETTING),
+    (LandingError, EXIT_LANDING),
+    (PublishError, EXIT_PUBLISH_FAILED),
+    (OSError, EXIT_IO_ERROR),
+    (SupersetError, EXIT_FAILED),
+    (BundleError, EXIT_FAILED),
+)
+
+
+def exit_code_of(error: BaseException) -> int | None:
+    for kind, code in EXIT_CODES:
+        if isinstance(error, kind):
+            return error.exit_code if code == -1 else code
+    return None
+
+
+def one_line(error: BaseException) -> str:
+    if isinstance(error, PublishError):
+        return f"serving file not published: {error}"
+    return str(error)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        # Before config.yaml is read: a bad value is one line naming its variable, not a
+        # traceback from the YAML parser or a connection SQLMesh builds.
+        check_environment()
         if args.command == "superset":
             # The serving file beside the warehouse SQLMesh's configuration names (the demo's,
             # with no variables set); on another gateway, the local one's.
             target = load_target()
             settings = _settings(target) or _settings(load_target("local"))
             return args.func(args, settings)
-        return args.func(args) or 0
-    except SettingsError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except (RunLocked, StateLocked) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_LOCKED
-    except NeedsPlan as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_NEEDS_PLAN
-    except PublishError as exc:
-        print(f"error: serving file not published: {exc}", file=sys.stderr)
-        return EXIT_PUBLISH_FAILED
-    except OSError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_IO_ERROR
-    except (SupersetError, BundleError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+        return args.func(args) or EXIT_OK
+    except Exception as error:
+        code = exit_code_of(error)
+        if code is None:
+            raise
+        line = one_line(error)
+        print(f"error: {line}", file=sys.stderr)
+        if args.command == "run" and code not in (EXIT_OK, EXIT_LOCKED):
+            from growth_analytics.notify import notify_failure
+
+            notify_failure(f"growth-analytics run exited {code}: {line}")
+        return code
 
 
 if __name__ == "__main__":

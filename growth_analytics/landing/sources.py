@@ -65,6 +65,10 @@ class LocalSource(LandingSource):
         return str(self.root)
 
     def list(self) -> Iterator[Entry]:
+        if self.root.exists() and not self.root.is_dir():
+            raise LandingError(
+                f"landing folder {self.root} is a file, not a folder (ANALYTICS_LANDING_DIR)"
+            )
         if not self.root.is_dir():
             raise LandingError(f"landing folder {self.root} does not exist (ANALYTICS_LANDING_DIR)")
         for folder, folders, files in os.walk(self.root, followlinks=False):

@@ -117,6 +117,14 @@ def loaded(tmp_path_factory) -> Pipeline:
     return pipeline
 
 
+def one_error_line(done: subprocess.CompletedProcess[str]) -> str:
+    """The one `error: ` line of a command that refused, with no traceback; without the prefix."""
+    assert "Traceback" not in done.stdout + done.stderr, done.stderr[-3000:]
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1, done.stderr[-3000:]
+    return errors[0].removeprefix("error: ")
+
+
 def write_csv(path: Path, text: str | bytes) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     if isinstance(text, str):

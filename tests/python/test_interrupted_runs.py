@@ -7,17 +7,19 @@ bare `sqlmesh` exits 75. After each, the recovered warehouse equals a clean run'
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 from conftest import BIN, PROJECT_ROOT, Pipeline
 
 from growth_analytics.cli import EXIT_NEEDS_PLAN
-from growth_analytics.runlock import EXIT_LOCKED, lock_path
+from growth_analytics.runlock import EXIT_LOCKED, exclusive_run
 
 SAMPLE_LANDING = PROJECT_ROOT / "sample_data" / "landing"
 START, END, NEXT = "2025-01-01", "2025-01-20", "2025-01-21"
@@ -76,13 +78,58 @@ def clean(tmp_path_factory) -> dict[str, list[tuple]]:
 
 def no_process_left_writing(pipeline: Pipeline) -> None:
     """Nothing holds the run lock or SQLMesh's state: both can be taken at once."""
-    import fcntl
-
     import duckdb
 
-    with open(lock_path(pipeline.warehouse), "a+") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    with exclusive_run(pipeline.warehouse, "the test, checking"):
+        pass
     duckdb.connect(str(pipeline.warehouse)).close()
+
+
+def processes_of(pipeline: Pipeline) -> list[int]:
+    """Every process whose environment names this pipeline's warehouse: the commands started for
+    it and whatever they forked (SQLMesh's loaders carry their parent's environment)."""
+    marker = f"ANALYTICS_WAREHOUSE={pipeline.warehouse}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if marker in (entry / "environ").read_bytes().split(b"\0"):
+                    found.append(int(entry.name))
+            except OSError:  # gone meanwhile, or not ours to read
+                pass
+    return found
+
+
+def none_left(pipeline: Pipeline, within: float = 5.0) -> list[int]:
+    """The processes of the pipeline still alive after `within` seconds (zombies count as gone)."""
+    deadline = time.monotonic() + within
+    while True:
+        alive = [pid for pid in processes_of(pipeline) if not zombie(pid)]
+        if not alive or time.monotonic() > deadline:
+            return alive
+        time.sleep(0.1)
+
+
+def zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
+def load_window(pipeline: Pipeline) -> float:
+    """Seconds from a command's start until its project is loaded: the last moment the loaders
+    SQLMesh forks are seen (`summary` loads the project as `run` does, then reads little)."""
+    began = time.monotonic()
+    process = start(pipeline, "summary")
+    last_seen = None
+    while process.poll() is None:
+        if any(pid != process.pid for pid in processes_of(pipeline)):
+            last_seen = time.monotonic() - began
+        time.sleep(0.02)
+    process.stdout.read()
+    assert last_seen is not None, "SQLMesh forked no loader: MAX_FORK_WORKERS=1 here?"
+    return last_seen
 
 
 @pytest.mark.parametrize(
@@ -156,3 +203,41 @@ def test_a_run_beside_a_bare_sqlmesh_exits_75(tmp_path):
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_kill_9_during_project_load_never_leaves_the_lock_held(tmp_path, clean):
+    """kill -9 of the command at 10 points spread over project load, then of its whole process
+    group at 5: each time no process of the run is left (SQLMesh's forked loaders die with it)
+    and the next run takes the lock (it is still running when the next kill comes, not refused
+    with 75); the run after the last kill succeeds and the tables equal a clean build. With
+    flock, the orphaned loaders kept the lock and every later run exited 75."""
+    pipeline = new_pipeline(tmp_path, "load")
+    pipeline.cli("plan", "--end", END)
+    window = load_window(pipeline)
+    points = [("command", window * (i + 1) / 10) for i in range(10)]
+    points += [("group", window * (i + 1) / 5) for i in range(5)]
+    started = []
+    try:
+        for who, after in points:
+            process = start(pipeline, "run", "--end", NEXT, group=True)
+            started.append(process.pid)
+            time.sleep(after)
+            assert process.poll() is None, (
+                f"the run ended before the kill at {after:.2f} s ({who}), exit "
+                f"{process.returncode}:\n{process.stdout.read()[-2000:]}"
+            )
+            if who == "group":
+                os.killpg(process.pid, signal.SIGKILL)
+            else:
+                os.kill(process.pid, signal.SIGKILL)
+            process.wait(timeout=60)
+            process.stdout.close()
+            left = none_left(pipeline)
+            assert left == [], f"after kill -9 at {after:.2f} s ({who}): {left} still alive"
+            no_process_left_writing(pipeline)
+    finally:
+        for pid in started:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pid, signal.SIGKILL)
+    pipeline.cli("run", "--end", NEXT)
+    assert tables(pipeline) == clean
