@@ -16,6 +16,13 @@ enforces it at three places:
   this holds, and refuses the connection otherwise;
 - a check before a database entry is written (API, UI, import) refuses a DuckDB entry that does
   not itself say so, so that what is stored is what runs.
+
+Which databases Superset may reach at all is narrower still: a DuckDB entry opens the serving
+file `growth-analytics superset` names in GROWTH_ANALYTICS_SERVING_FILE and nothing else (not
+the warehouse, whose staging tables and SQLMesh state a query would read, and whose lock it would
+hold against the pipeline; not :memory:), the only other dialect is BigQuery (shillelagh, for
+one, opens the files named in a query), and no entry may switch on DML, uploads, CTAS or CVAS.
+Those are refused when an entry is saved and again whenever an engine is made for it.
 """
 
 import json
@@ -81,6 +88,8 @@ TALISMAN_CONFIG = {
 # token echartsOptionsOverrides into every ECharts option. The theme extends Superset's own
 # default (this file is imported at the end of superset.config, which has defined it by then).
 import superset.config as _SUPERSET_DEFAULTS  # noqa: E402
+from superset.errors import ErrorLevel, SupersetError, SupersetErrorType  # noqa: E402
+from superset.exceptions import SupersetSecurityException  # noqa: E402
 
 _ECHARTS_OVERRIDES = {"xAxis": {"axisLabel": {"margin": 14, "padding": [0, 8]}}}
 
@@ -101,10 +110,37 @@ DUCKDB_REQUIRED_CONFIG = {"enable_external_access": False, "lock_configuration":
 DUCKDB_PROBE_PATH = "/superset-duckdb-lockdown-probe"
 # Connections to one file share one DuckDB instance within a process (gunicorn's threads).
 DUCKDB_LOCKDOWN = threading.Lock()
+# The one file a DuckDB entry may open: the serving file, which `growth-analytics superset`
+# names here (growth_analytics/dashboards/server.py). Unset, no DuckDB entry is allowed.
+SERVING_FILE_VARIABLE = "GROWTH_ANALYTICS_SERVING_FILE"
+# The dialects the project needs: DuckDB for the serving file, BigQuery in production. Superset's
+# own blocklist misses some that read local files (shillelagh+sqlglot opens the CSV paths a query
+# names), so this is a list of what is allowed rather than another blocklist.
+ALLOWED_DRIVERS = ("duckdb", "bigquery")
+# Off for every entry: the dashboards only read. DML, CTAS and CVAS write into the database (on
+# BigQuery, with whatever rights Superset's credentials have); uploads write files into it.
+REFUSED_FLAGS = ("allow_dml", "allow_file_upload", "allow_ctas", "allow_cvas")
+ENTRY_COLUMNS = ("database_name", "sqlalchemy_uri", "extra", "encrypted_extra", *REFUSED_FLAGS)
 
 
 class DuckDBLockdownError(RuntimeError):
     """A DuckDB connection or database entry that could reach the file system."""
+
+
+class DatabaseEntryRefused(SupersetSecurityException):
+    """A database entry Superset may not use: its dialect, its file or its write flags. A
+    Superset security error, so that every endpoint answers it with its message (a chart's data
+    opens its engine where any other exception becomes a bare 500 page)."""
+
+    def __init__(self, message: str) -> None:
+        error_type = SupersetErrorType.DATABASE_SECURITY_ACCESS_ERROR
+        super().__init__(SupersetError(message, error_type, ErrorLevel.ERROR))
+
+
+class ConnectionTestRefused(RuntimeError):
+    """An entry not saved yet, tested before a create or by "Test connection", that may not be
+    saved. A plain error: the connection test answers it with 422 and its message, where a
+    Superset security error would become a 500."""
 
 
 def is_duckdb(url: URL) -> bool:
@@ -115,28 +151,52 @@ def in_memory(url: URL) -> bool:
     return not url.database or url.database.startswith(":memory:")
 
 
-def duckdb_connect_args(url: URL, connect_args: dict) -> dict:
+def serving_file() -> str | None:
+    """The serving file's resolved path, or None when Superset was not told it."""
+    value = os.environ.get(SERVING_FILE_VARIABLE)
+    return os.path.realpath(value) if value else None
+
+
+def connection_problem(url: URL) -> str | None:
+    """Why no engine may be made for this URL (its dialect, or the file a DuckDB one opens), or
+    None. Paths are compared resolved, as DuckDB would open them from Superset's working
+    directory: a symlink or `..` to the serving file is the serving file, anything else is not."""
+    if url.drivername not in ALLOWED_DRIVERS:
+        return f"only {' and '.join(ALLOWED_DRIVERS)} entries are allowed, not {url.drivername}"
+    if not is_duckdb(url):
+        return None
+    serving = serving_file()
+    if serving is None:
+        return f"no DuckDB entry is allowed: {SERVING_FILE_VARIABLE} is not set"
+    named = None if in_memory(url) else os.path.realpath(url.database)
+    if named != serving or url.host or url.port or url.username or url.password:
+        return (
+            f"a DuckDB entry must open the serving file {serving} and nothing else, "
+            f"not {url.database or ':memory:'}"
+        )
+    return None
+
+
+def duckdb_connect_args(connect_args: dict) -> dict:
     """The arguments every DuckDB connection gets: the entry's resource settings, external
-    access off, a database file read-only (DuckDB refuses read-only for an in-memory one).
-    lock_configuration is set by lock_duckdb_connection, once the local file system is off:
-    a locked configuration cannot be changed any more, and DuckDB refuses
-    disabled_filesystems before the database is open."""
+    access off, the serving file read-only. lock_configuration is set by
+    lock_duckdb_connection, once the local file system is off: a locked configuration cannot be
+    changed any more, and DuckDB refuses disabled_filesystems before the database is open."""
     given = connect_args.get("config") or {}
     config = {key: value for key, value in given.items() if key in DUCKDB_KEPT_SETTINGS}
     config["enable_external_access"] = False
-    args = {"config": config}
-    if not in_memory(url):
-        args["read_only"] = True
-    return args
+    return {"config": config, "read_only": True}
 
 
 def DB_CONNECTION_MUTATOR(uri, params, username, security_manager, source):
     """Superset calls this just before create_engine, for every engine of a database entry."""
+    if problem := connection_problem(uri):
+        raise DatabaseEntryRefused(f"connection refused by superset_config.py: {problem}")
     if not is_duckdb(uri):
         return uri, params
     # duckdb_engine turns the URI's query into DuckDB settings that override connect_args,
     # and runs connect_args' preload_extensions and register_filesystems: none are kept.
-    params = {**params, "connect_args": duckdb_connect_args(uri, params.get("connect_args", {}))}
+    params = {**params, "connect_args": duckdb_connect_args(params.get("connect_args", {}))}
     return uri.set(query={}), params
 
 
@@ -210,15 +270,8 @@ if not event.contains(Pool, "connect", lock_duckdb_connection):
     event.listen(Pool, "connect", lock_duckdb_connection)
 
 
-def duckdb_entry_problems(sqlalchemy_uri: str, extra: str | None, encrypted_extra: str | None):
-    """Why a database entry would allow DuckDB file access as written (empty when it would not,
-    or when it is not DuckDB)."""
-    try:
-        url = make_url(sqlalchemy_uri)
-    except Exception:  # Superset refuses a malformed URI itself
-        return []
-    if not is_duckdb(url):
-        return []
+def duckdb_entry_problems(url: URL, extra: str | None, encrypted_extra: str | None) -> list[str]:
+    """Why a DuckDB entry would allow file access as written (empty when it would not)."""
     problems = []
     if url.query:
         problems.append(f"settings in the URI ({', '.join(sorted(url.query))})")
@@ -235,54 +288,118 @@ def duckdb_entry_problems(sqlalchemy_uri: str, extra: str | None, encrypted_extr
         problems.append(f"DuckDB settings other than resource limits ({', '.join(extra_settings)})")
     if other_args := sorted(set(connect_args) - {"config", "read_only"}):
         problems.append(f"connection arguments {', '.join(other_args)}")
-    if not in_memory(url) and connect_args.get("read_only") is not True:
+    if connect_args.get("read_only") is not True:
         problems.append("a database file not opened read_only")
     return problems
 
 
-def entry_refusal(database) -> str | None:
-    """Why a database entry (a Superset Database object) may not be saved, or None."""
-    problems = duckdb_entry_problems(
-        database.sqlalchemy_uri, database.extra, database.encrypted_extra
-    )
-    if not problems:
+def flags_problem(entry: dict) -> str | None:
+    if switched_on := [flag for flag in REFUSED_FLAGS if entry.get(flag)]:
+        return f"{', '.join(switched_on)} must be off: the dashboards only read"
+    return None
+
+
+def entry_refusal(entry: dict) -> str | None:
+    """Why a database entry, given as its columns (ENTRY_COLUMNS), may not be saved, or None:
+    every reason, in one line."""
+    try:
+        url = make_url(entry["sqlalchemy_uri"])
+    except Exception:  # Superset refuses a malformed URI itself
         return None
-    return (
-        f"a DuckDB entry must not allow file access ({'; '.join(problems)}). Give it extra "
-        '{"engine_params": {"connect_args": {"read_only": true, "config": '
-        '{"enable_external_access": false, "lock_configuration": true}}}} (no read_only for '
-        "duckdb:///:memory:) and no settings in the URI"
+    reasons = []
+    if problem := connection_problem(url):
+        reasons.append(problem)
+    if problem := flags_problem(entry):
+        reasons.append(problem)
+    if is_duckdb(url) and (
+        problems := duckdb_entry_problems(url, entry.get("extra"), entry.get("encrypted_extra"))
+    ):
+        reasons.append(
+            f"a DuckDB entry must not allow file access ({'; '.join(problems)}). Give it extra "
+            '{"engine_params": {"connect_args": {"read_only": true, "config": '
+            '{"enable_external_access": false, "lock_configuration": true}}}} and no settings '
+            "in the URI"
+        )
+    return "; ".join(reasons) or None
+
+
+def entry_columns(database) -> dict:
+    """A Superset Database object's columns that entry_refusal reads."""
+    return {column: getattr(database, column) for column in ENTRY_COLUMNS}
+
+
+def entry_invalid(name: str | None, reason: str):
+    """The exception Superset's database API answers with 422 and this message."""
+    from marshmallow import ValidationError
+    from superset.commands.database.exceptions import DatabaseInvalidError
+
+    return DatabaseInvalidError(
+        exceptions=[ValidationError([f"{name!r} not saved: {reason}"], "extra")]
     )
 
 
-def refuse_open_duckdb_entry(mapper, connection, target) -> None:
-    """Before a database entry is written, whichever command writes it (API, UI, import, CLI)."""
+def refuse_entry(mapper, connection, target) -> None:
+    """Before a database entry is written, whichever command writes it (API, UI, import, CLI):
+    what enforces the rules at save. The API's create and update have refused it already, with
+    the same message (check_before_commands); an import fails here."""
     session = object_session(target)
     if session is not None and not session.is_modified(target, include_collections=False):
         # SQLAlchemy calls before_update for an entry only its collections changed (a dataset
         # added to it): that writes none of its columns, and is not an edit to refuse.
         return
-    if reason := entry_refusal(target):
-        from marshmallow import ValidationError
-        from superset.commands.database.exceptions import DatabaseInvalidError
+    if reason := entry_refusal(entry_columns(target)):
+        raise entry_invalid(target.database_name, reason)
 
-        # The API answers this exception with 422 and the message (an update does; a create
-        # has already been refused by ENGINE_CONTEXT_MANAGER below, with the same message).
-        raise DatabaseInvalidError(
-            exceptions=[ValidationError([f"{target.database_name!r} not saved: {reason}"], "extra")]
-        )
+
+def check_before_commands() -> None:
+    """The API's create and update check the entry before anything else, so that they answer
+    with the reason: a refusal at the write (refuse_entry) reaches an update's caller, but the
+    create command replaces it with "Database could not be created", and an update first opens
+    an engine for the edited entry (its default catalog), which the mutator would refuse with
+    a 500. Idempotent: the app mutator runs once per app."""
+    from superset.commands.database.create import CreateDatabaseCommand
+    from superset.commands.database.update import UpdateDatabaseCommand
+
+    def create_validate(command) -> None:
+        values = {column: command._properties.get(column) for column in ENTRY_COLUMNS}
+        # A create saves the request's masked_encrypted_extra as the entry's encrypted_extra.
+        values["encrypted_extra"] = command._properties.get("masked_encrypted_extra")
+        if reason := entry_refusal(values):
+            raise entry_invalid(values["database_name"], reason)
+        create_validate.original(command)
+
+    def update_validate(command) -> None:
+        # The entry as the update would leave it: its saved columns, then what the request sets
+        # (a secure extra it sets is refused at the write, which an update's caller sees).
+        values = entry_columns(command._model)
+        values |= {c: command._properties[c] for c in ENTRY_COLUMNS if c in command._properties}
+        if reason := entry_refusal(values):
+            raise entry_invalid(command._model.database_name, reason)
+        update_validate.original(command)
+
+    for command, validate in (
+        (CreateDatabaseCommand, create_validate),
+        (UpdateDatabaseCommand, update_validate),
+    ):
+        if not getattr(command.validate, "checks_entries", False):
+            validate.original = command.validate
+            validate.checks_entries = True
+            command.validate = validate
 
 
 @contextmanager
 def ENGINE_CONTEXT_MANAGER(database, catalog, schema):
     """Around every engine Superset makes. An entry that is not saved yet is a connection test:
     the API's create runs one before it saves, the UI's "Test connection" button another.
-    Refusing an entry that allows file access there gives its author the reason (the write
-    check above cannot: the create command replaces any error at that point with "Database
-    could not be created"). A saved entry is not refused here: the mutator and the connection
-    listener hold for it whatever it says."""
-    if database.id is None and (reason := entry_refusal(database)):
-        raise DuckDBLockdownError(reason)
+    Refusing it there with every reason gives its author the reason. A saved entry is refused
+    here only for its write flags (on BigQuery nothing else would stop DML): its URL is the
+    mutator's to refuse, and whatever it says about DuckDB settings, the mutator and the
+    connection listener hold for it."""
+    columns = entry_columns(database)
+    if database.id is None and (reason := entry_refusal(columns)):
+        raise ConnectionTestRefused(reason)
+    if database.id is not None and (reason := flags_problem(columns)):
+        raise DatabaseEntryRefused(f"connection refused by superset_config.py: {reason}")
     yield
 
 
@@ -315,5 +432,6 @@ def FLASK_APP_MUTATOR(app) -> None:
     from superset.models.core import Database
 
     for moment in ("before_insert", "before_update"):
-        if not event.contains(Database, moment, refuse_open_duckdb_entry):
-            event.listen(Database, moment, refuse_open_duckdb_entry)
+        if not event.contains(Database, moment, refuse_entry):
+            event.listen(Database, moment, refuse_entry)
+    check_before_commands()

@@ -45,6 +45,12 @@ def target_from(name: str, settings) -> Target:
     return Target.duckdb(settings.serving.resolve())
 
 
+def superset_for(settings) -> Superset:
+    """Superset as ANALYTICS_SUPERSET_HOME has it, told the serving file, the one DuckDB file
+    superset_config.py lets a database entry open."""
+    return Superset.from_env(serving=settings.serving)
+
+
 def dashboard_slugs(exports_dir: Path = EXPORTS_DIR) -> list[str]:
     tree = read_tree(exports_dir)
     return [doc["slug"] for name, doc in tree.items() if name.startswith("dashboards/")]
@@ -106,7 +112,7 @@ def stop_on_signals() -> Iterator[None]:
 
 
 def cmd_init(args, settings) -> int:
-    superset = Superset.from_env()
+    superset = superset_for(settings)
     print(
         f"setting up Superset's metadata database, roles and admin user in {superset.home} "
         "(about 20 s; safe to repeat)",
@@ -123,7 +129,7 @@ def cmd_import(args, settings) -> int:
         "(about 10 s)",
         flush=True,
     )
-    Superset.from_env().import_bundle(build_bundle(target))
+    superset_for(settings).import_bundle(build_bundle(target))
     print(f"imported {len(dashboard_slugs())} dashboards for target {target.name}")
     return 0
 
@@ -132,7 +138,7 @@ def cmd_export(args, settings) -> int:
     from growth_analytics.dashboards.normalize import normalise, read_export, write_tree
 
     print("exporting every dashboard from Superset into superset_exports/ (about 10 s)", flush=True)
-    texts = normalise(read_export(Superset.from_env().export_bundle()))
+    texts = normalise(read_export(superset_for(settings).export_bundle()))
     write_tree(texts)
     print(f"wrote {len(texts)} files to {EXPORTS_DIR.relative_to(PROJECT_ROOT)}/")
     return cmd_sync_metrics(argparse.Namespace(check=True), settings)
@@ -150,8 +156,8 @@ def cmd_normalise(args, settings) -> int:
     return 0
 
 
-def serve(port: int) -> int:
-    superset = Superset.from_env()
+def serve(port: int, settings) -> int:
+    superset = superset_for(settings)
     with superset.running(port, log=Path("/dev/stderr")) as (base_url, process, seconds):
         print(
             f"Superset is up at {base_url} after {seconds:.0f} s: log in as "
@@ -165,7 +171,7 @@ def serve(port: int) -> int:
 def cmd_serve(args, settings) -> int:
     with stop_on_signals():
         try:
-            return serve(args.port)
+            return serve(args.port, settings)
         except (KeyboardInterrupt, Stopped):
             return 0
 
@@ -177,7 +183,7 @@ def cmd_up(args, settings) -> int:
         try:
             cmd_init(args, settings)
             cmd_import(args, settings)
-            return serve(args.port)
+            return serve(args.port, settings)
         except (KeyboardInterrupt, Stopped):
             return 0
 
@@ -199,7 +205,7 @@ def cmd_sync_metrics(args, settings) -> int:
 
 
 def cmd_screenshots(args, settings) -> int:
-    superset = Superset.from_env()
+    superset = superset_for(settings)
     cmd_init(args, settings)
     cmd_import(args, settings)
     with superset.running(free_port()) as (base_url, _, _):

@@ -51,14 +51,18 @@ class Superset:
     home: Path = DEFAULT_HOME
     admin_user: str = "admin"
     password: str | None = None  # else SUPERSET_ADMIN_PASSWORD, else generated
+    # The serving file, the one DuckDB file superset_config.py lets an entry open; with None,
+    # no DuckDB entry can be saved or connected to.
+    serving: Path | None = None
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> Superset:
+    def from_env(cls, env: dict[str, str] | None = None, serving: Path | None = None) -> Superset:
         env = os.environ if env is None else env
         home = Path(env.get("ANALYTICS_SUPERSET_HOME", str(DEFAULT_HOME))).expanduser()
         return cls(
             home=home if home.is_absolute() else PROJECT_ROOT / home,
             admin_user=env.get("SUPERSET_ADMIN_USER", "admin"),
+            serving=serving,
         )
 
     @property
@@ -92,6 +96,8 @@ class Superset:
             FLASK_APP="superset.app:create_app()",
             PATH=f"{SUPERSET_VENV / 'bin'}:{env.get('PATH', '')}",
         )
+        if self.serving is not None:
+            env["GROWTH_ANALYTICS_SERVING_FILE"] = str(self.serving.resolve())
         return env
 
     def command(self, program: str, *args: str) -> str:

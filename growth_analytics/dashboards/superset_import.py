@@ -32,6 +32,7 @@ def main(argv: list[str]) -> int:
         from superset import security_manager
         from superset.commands.chart.importers.dispatcher import ImportChartsCommand
         from superset.commands.dashboard.importers.dispatcher import ImportDashboardsCommand
+        from superset.commands.database.exceptions import DatabaseInvalidError
         from superset.commands.database.importers.dispatcher import ImportDatabasesCommand
         from superset.commands.dataset.importers.dispatcher import ImportDatasetsCommand
         from superset.commands.importers.v1.utils import get_contents_from_bundle
@@ -50,7 +51,14 @@ def main(argv: list[str]) -> int:
         if g.user is None:
             print(f"no Superset user {username!r}: run growth-analytics superset init")
             return 1
-        ImportDatabasesCommand(databases, overwrite=True).run()
+        try:
+            ImportDatabasesCommand(databases, overwrite=True).run()
+        except DatabaseInvalidError as refused:
+            # superset_config.py refused an entry as it was about to be written: its reason,
+            # rather than the exception's own "Database parameters are invalid."
+            reasons = [text for texts in refused.normalized_messages().values() for text in texts]
+            print(f"databases not imported: {'; '.join(reasons)}", file=sys.stderr)
+            return 1
         ImportDatasetsCommand(part("SqlaTable", "databases/", "datasets/"), overwrite=True).run()
         ImportChartsCommand(
             part("Slice", "databases/", "datasets/", "charts/"), overwrite=True

@@ -37,7 +37,7 @@ from test_user_growth_states import user_growth_states
 from growth_analytics.dashboards.bundle import Target, build_bundle, read_tree
 from growth_analytics.dashboards.cli import dashboard_slugs, take_screenshots
 from growth_analytics.dashboards.normalize import normalise, read_export, tree_texts
-from growth_analytics.dashboards.server import SUPERSET_VENV, Superset, free_port
+from growth_analytics.dashboards.server import SUPERSET_VENV, Superset, SupersetError, free_port
 
 SAMPLE = PROJECT_ROOT / "sample_data" / "landing"
 LAST_DAY = "2025-04-30"  # the sample's last landing day, held back until the run under load
@@ -62,7 +62,9 @@ def pipeline(tmp_path_factory) -> Pipeline:
 @pytest.fixture(scope="module")
 def superset(pipeline, tmp_path_factory):
     """Superset initialised in a fresh home, the bundle imported, gunicorn on a free port."""
-    instance = Superset(home=tmp_path_factory.mktemp("superset_home"), password=PASSWORD)
+    instance = Superset(
+        home=tmp_path_factory.mktemp("superset_home"), password=PASSWORD, serving=pipeline.serving
+    )
     instance.initialise()
     instance.import_bundle(build_bundle(Target.duckdb(pipeline.serving)))
     with instance.running(free_port()) as (base_url, _, _):
@@ -347,6 +349,8 @@ def entry_extra(connect_args: dict) -> dict:
 
 
 LOCKED_CONFIG = {"enable_external_access": False, "lock_configuration": True}
+# A DuckDB entry superset_config.py saves: the serving file, read-only and locked.
+LOCKED_SERVING = entry_extra({"read_only": True, "config": LOCKED_CONFIG})
 
 
 def test_a_duckdb_entry_that_allows_file_access_cannot_be_saved(client, pipeline, secret_csv):
@@ -411,9 +415,7 @@ def test_a_duckdb_entry_that_allows_file_access_cannot_be_saved(client, pipeline
     after = client.get(f"/api/v1/database/{database_id}/connection").json()["result"]
     assert json.loads(after["extra"]) == json.loads(saved["extra"])
     # The check refuses what allows file access, not DuckDB: a locked entry is saved.
-    created = create_database(
-        client, "locked", "duckdb:///:memory:", entry_extra({"config": LOCKED_CONFIG})
-    )
+    created = create_database(client, "locked", serving, LOCKED_SERVING)
     assert created.status_code == 201, created.text[:500]
     assert client.session.delete(
         f"{client.base_url}/api/v1/database/{created.json()['id']}", timeout=client.timeout
@@ -447,15 +449,17 @@ def chart_query(client, dataset_id: int, column: str):
     )
 
 
-def test_no_duckdb_connection_reads_files_whatever_its_entry_says(client, superset, secret_csv):
-    """The engine-level lockdown: a new in-memory DuckDB made through the API, then the same
-    entry and the project's own rewritten to allow file access, past the save check. Each still
-    answers SQL on its tables, in SQL Lab and in a chart; none reads a file."""
+def test_no_duckdb_connection_reads_files_whatever_its_entry_says(
+    client, superset, pipeline, secret_csv
+):
+    """The engine-level lockdown: a second entry on the serving file made through the API (the
+    only DuckDB file an entry may open), then that entry and the project's own rewritten to
+    allow file access, past the save check. Each still answers SQL, in SQL Lab and in a chart;
+    none reads a file."""
     instance, _ = superset
     reads = file_reads(secret_csv, instance.home)
-    created = create_database(
-        client, "scratch", "duckdb:///:memory:", entry_extra({"config": LOCKED_CONFIG})
-    )
+    serving = f"duckdb:///{pipeline.serving}"
+    created = create_database(client, "scratch", serving, LOCKED_SERVING)
     assert created.status_code == 201, created.text[:500]
     scratch = created.json()["id"]
     project = project_database_id(client)
@@ -477,7 +481,7 @@ def test_no_duckdb_connection_reads_files_whatever_its_entry_says(client, supers
         write_entry(
             instance,
             scratch,
-            sqlalchemy_uri="duckdb:///:memory:?enable_external_access=true",
+            sqlalchemy_uri=f"{serving}?enable_external_access=true",
             extra=json.dumps(open_extra),
         )
         restore = write_entry(instance, project, extra=json.dumps({}))
@@ -518,6 +522,167 @@ def test_no_duckdb_connection_reads_files_whatever_its_entry_says(client, supers
     assert [d["id"] for d in client.listing("database", ["id"])] == [project]
     assert len(client.listing("dataset", ["id"])) == len(committed("datasets"))
     assert assert_answers(client, project, ALLOWED_TABLE)[0]["n"] > 0
+
+
+def database_columns(client, database_id: int) -> dict:
+    """What Superset holds for an entry: its URI, extra and flags."""
+    response = client.get(f"/api/v1/database/{database_id}/connection")
+    assert response.status_code == 200, response.text[:500]
+    result = response.json()["result"]
+    return {key: result.get(key) for key in ("sqlalchemy_uri", "extra", *REFUSED_FLAGS)}
+
+
+def edit_database(client, database_id: int, changes: dict):
+    return client.session.put(
+        f"{client.base_url}/api/v1/database/{database_id}", json=changes, timeout=client.timeout
+    )
+
+
+REFUSED_FLAGS = ("allow_dml", "allow_file_upload", "allow_ctas", "allow_cvas")
+SERVING_ONLY = "a DuckDB entry must open the serving file"
+
+
+def test_a_duckdb_entry_opens_the_serving_file_and_nothing_else(
+    client, superset, pipeline, tmp_path
+):
+    """Through the API: an entry on the warehouse, on a copy of the serving file or in memory is
+    refused (and so is its connection test), and so is an edit pointing the project's entry at
+    the warehouse; the reason names the serving file. So is an import of the dashboards for the
+    warehouse. The serving file under another name (a symlink) is the serving file."""
+    instance, _ = superset
+    serving = str(pipeline.serving.resolve())
+    copy = tmp_path / "copy.duckdb"
+    shutil.copyfile(pipeline.serving, copy)
+    before = client.listing("database", ["id", "database_name"])
+    for name, uri in (
+        ("the warehouse", f"duckdb:///{pipeline.warehouse}"),
+        ("a copy of the serving file", f"duckdb:///{copy}"),
+        ("in memory", "duckdb:///:memory:"),
+    ):
+        for path in ("/api/v1/database/test_connection/", "/api/v1/database/"):
+            response = client.post(
+                path,
+                {"database_name": name, "sqlalchemy_uri": uri, "extra": json.dumps(LOCKED_SERVING)},
+            )
+            assert response.status_code == 422, f"{name}, {path}: {response.text[:500]}"
+            assert f"{SERVING_ONLY} {serving} and nothing else" in response.text, response.text
+    assert client.listing("database", ["id", "database_name"]) == before
+
+    project = project_database_id(client)
+    saved = database_columns(client, project)
+    response = edit_database(client, project, {"sqlalchemy_uri": f"duckdb:///{pipeline.warehouse}"})
+    assert response.status_code == 422, response.text[:500]
+    assert f"'growth_analytics' not saved: {SERVING_ONLY} {serving}" in response.text
+    assert database_columns(client, project) == saved
+    try:
+        with pytest.raises(SupersetError, match=f"databases not imported: .*{SERVING_ONLY}"):
+            instance.import_bundle(build_bundle(Target.duckdb(pipeline.warehouse)))
+    finally:
+        if database_columns(client, project) != saved:
+            instance.import_bundle(build_bundle(Target.duckdb(pipeline.serving)))
+    assert database_columns(client, project) == saved
+
+    link = tmp_path / "link.duckdb"
+    link.symlink_to(pipeline.serving)
+    created = create_database(client, "through a link", f"duckdb:///{link}", LOCKED_SERVING)
+    assert created.status_code == 201, created.text[:500]
+    try:
+        assert assert_answers(client, created.json()["id"], ALLOWED_TABLE)[0]["n"] > 0
+    finally:
+        client.session.delete(f"{client.base_url}/api/v1/database/{created.json()['id']}")
+    assert client.listing("database", ["id", "database_name"]) == before
+
+
+def test_an_entry_repointed_at_the_warehouse_past_the_checks_opens_nothing(
+    client, superset, pipeline, charts
+):
+    """The project's entry rewritten in Superset's metadata to the warehouse (as by hand, or
+    before the check existed): SQL Lab and the charts are refused at the connection, before
+    DuckDB opens the warehouse, whose SQLMesh state they would otherwise read."""
+    instance, _ = superset
+    project = project_database_id(client)
+    restore = write_entry(instance, project, sqlalchemy_uri=f"duckdb:///{pipeline.warehouse}")
+    try:
+        state = client.sql(project, "SELECT count(*) AS n FROM sqlmesh._snapshots")
+        chart = client.chart_data(charts["Growth accounting, day"])
+    finally:
+        write_entry(instance, project, **restore)
+    for response in (state, chart):
+        assert response.status_code != 200, response.text[:500]
+        assert "connection refused by superset_config.py" in response.text, response.text[:500]
+        assert SERVING_ONLY in response.text, response.text[:500]
+    assert assert_answers(client, project, ALLOWED_TABLE)[0]["n"] > 0
+
+
+def test_dml_uploads_ctas_and_cvas_cannot_be_switched_on(client, superset, pipeline):
+    """Each flag, on a new entry (otherwise accepted) and on an edit of the project's entry:
+    refused with the flag named, nothing saved. Switched on past the checks, in the metadata,
+    the entry is refused at the connection."""
+    instance, _ = superset
+    project = project_database_id(client)
+    saved = database_columns(client, project)
+    assert not any(saved[flag] for flag in REFUSED_FLAGS)
+    before = client.listing("database", ["id", "database_name"])
+    serving = f"duckdb:///{pipeline.serving}"
+    for flag in REFUSED_FLAGS:
+        created = client.post(
+            "/api/v1/database/",
+            {
+                "database_name": f"with {flag}",
+                "sqlalchemy_uri": serving,
+                "extra": json.dumps(LOCKED_SERVING),
+                flag: True,
+            },
+        )
+        assert created.status_code == 422, f"{flag}: {created.text[:500]}"
+        assert f"'with {flag}' not saved: {flag} must be off" in created.text, created.text
+        edited = edit_database(client, project, {flag: True})
+        assert edited.status_code == 422, f"{flag}: {edited.text[:500]}"
+        assert f"'growth_analytics' not saved: {flag} must be off" in edited.text, edited.text
+    assert client.listing("database", ["id", "database_name"]) == before
+    assert database_columns(client, project) == saved
+
+    restore = write_entry(instance, project, allow_dml=True)
+    try:
+        refused = client.sql(project, ALLOWED_TABLE)
+    finally:
+        write_entry(instance, project, **restore)
+    assert refused.status_code != 200 and "allow_dml must be off" in refused.text, refused.text
+    assert assert_answers(client, project, ALLOWED_TABLE)[0]["n"] > 0
+
+
+def test_only_duckdb_and_bigquery_entries_may_be_saved(client, superset, secret_csv):
+    """shillelagh+sqlglot, which Superset's own blocklist lets through and which opens the CSV
+    paths a query names: refused on create and connection test. Written into the metadata past
+    the checks, its connection is refused, with the same answer whether the file named exists
+    or not, and never a cell of it."""
+    instance, _ = superset
+    before = client.listing("database", ["id", "database_name"])
+    for path in ("/api/v1/database/test_connection/", "/api/v1/database/"):
+        response = client.post(
+            path, {"database_name": "files", "sqlalchemy_uri": "shillelagh+sqlglot://"}
+        )
+        assert response.status_code == 422, f"{path}: {response.text[:500]}"
+        assert "only duckdb and bigquery entries are allowed, not shillelagh+sqlglot" in (
+            response.text
+        ), response.text[:500]
+    assert client.listing("database", ["id", "database_name"]) == before
+
+    project = project_database_id(client)
+    restore = write_entry(instance, project, sqlalchemy_uri="shillelagh+sqlglot://")
+    try:
+        answers = {
+            name: client.sql(project, f'SELECT * FROM "{secret_csv.with_name(name)}"')
+            for name in (secret_csv.name, "missing.csv")
+        }
+    finally:
+        write_entry(instance, project, **restore)
+    for response in answers.values():
+        assert response.status_code != 200, response.text[:500]
+        assert "not shillelagh+sqlglot" in response.text, response.text[:500]
+        assert "something only" not in response.text
+    texts = [answers[name].text.replace(name, "NAME") for name in answers]
+    assert texts[0] == texts[1], texts
 
 
 VIEWER = ("viewer", "a-viewer-password-1")

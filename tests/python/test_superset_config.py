@@ -36,20 +36,25 @@ def attempt(engine, sql):
 """
 
 
-def run_in_superset(tmp_path: Path, body: str, *args: str) -> dict:
+def run_in_superset(tmp_path: Path, body: str, *args: str, serving: str | None = None) -> dict:
     """Run PRELUDE + body with Superset's Python (the config loaded as `config`); the JSON the
-    body prints."""
+    body prints. The serving file, the one DuckDB file the configuration lets an engine of
+    Superset's open, is the `files` fixture's database unless given ("": none)."""
     assert (SUPERSET_VENV / "bin" / "python").exists(), "run make superset-venv"
     script = tmp_path / "script.py"
     script.write_text(PRELUDE + textwrap.dedent(body))
+    env = {
+        "SUPERSET_HOME": str(tmp_path),
+        "SUPERSET_SECRET_KEY": "not-a-secret",
+        "HOME": str(tmp_path),
+    }
+    serving = str(tmp_path / SERVED) if serving is None else serving
+    if serving:
+        env["GROWTH_ANALYTICS_SERVING_FILE"] = serving
     done = subprocess.run(
         [str(SUPERSET_VENV / "bin" / "python"), str(script), str(CONFIG_PATH), *args],
         cwd=tmp_path,
-        env={
-            "SUPERSET_HOME": str(tmp_path),
-            "SUPERSET_SECRET_KEY": "not-a-secret",
-            "HOME": str(tmp_path),
-        },
+        env=env,
         capture_output=True,
         text=True,
         timeout=600,
@@ -59,10 +64,13 @@ def run_in_superset(tmp_path: Path, body: str, *args: str) -> dict:
     return json.loads(done.stdout.splitlines()[-1])
 
 
+SERVED = "served.duckdb"
+
+
 @pytest.fixture
 def files(tmp_path) -> dict[str, str]:
-    """A DuckDB file with a table, and a CSV file no connection may read."""
-    database = tmp_path / "served.duckdb"
+    """A DuckDB file with a table (the serving file), and a CSV file no connection may read."""
+    database = tmp_path / SERVED
     with duckdb.connect(str(database)) as connection:
         connection.execute("CREATE SCHEMA analytics")
         connection.execute("CREATE TABLE analytics.t AS SELECT range AS a FROM range(1000)")
@@ -134,7 +142,11 @@ def test_the_mutator_replaces_what_a_duckdb_entry_says(tmp_path, files):
             ("memory", "duckdb:///:memory:?temp_directory=/etc"),
             ("bigquery", "bigquery://project?location=EU"),
         ):
-            url, params = config.DB_CONNECTION_MUTATOR(make_url(uri), given, None, None, None)
+            try:
+                url, params = config.DB_CONNECTION_MUTATOR(make_url(uri), given, None, None, None)
+            except config.DatabaseEntryRefused as refused:
+                outcome[name] = {"refused": str(refused)}
+                continue
             outcome[name] = {"url": str(url), "connect_args": params["connect_args"]}
             if name != "bigquery":
                 engine = create_engine(url, **params)
@@ -148,14 +160,77 @@ def test_the_mutator_replaces_what_a_duckdb_entry_says(tmp_path, files):
     kept = {"enable_external_access": False, "threads": 1, "custom_user_agent": "apache-superset"}
     assert result["file"]["url"] == f"duckdb:///{files['database']}"
     assert result["file"]["connect_args"] == {"config": kept, "read_only": True}
-    assert result["memory"]["url"] == "duckdb:///:memory:"
-    assert result["memory"]["connect_args"] == {"config": kept}
-    for name in ("file", "memory"):
-        assert LOCKED in result[name]["read"]["error"], result[name]
-        assert result[name]["threads"] == {"rows": [[1]]}
+    assert LOCKED in result["file"]["read"]["error"], result["file"]
+    assert result["file"]["threads"] == {"rows": [[1]]}
+    # An in-memory DuckDB is not the serving file: no engine at all (one made past Superset is
+    # locked by the connection listener, test_a_duckdb_engine_made_past_superset_is_locked...).
+    assert result["memory"] == {
+        "refused": "connection refused by superset_config.py: a DuckDB entry must open the "
+        f"serving file {files['database']} and nothing else, not :memory:"
+    }
     # Not DuckDB: untouched.
     assert result["bigquery"]["url"] == "bigquery://project?location=EU"
     assert result["bigquery"]["connect_args"]["preload_extensions"] == ["httpfs"]
+
+
+def test_the_mutator_opens_the_serving_file_and_bigquery_and_nothing_else(tmp_path, files):
+    """Every engine Superset makes goes through the mutator: the serving file, under any name
+    that resolves to it, and BigQuery pass; another DuckDB file (the warehouse), memory and
+    other dialects (shillelagh opens the files a query names) are refused, and so is every
+    DuckDB file when Superset was not told the serving file."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    duckdb.connect(str(warehouse)).close()
+    (tmp_path / "link.duckdb").symlink_to(files["database"])
+    uris = {
+        "serving": f"duckdb:///{files['database']}",
+        "serving, relative": f"duckdb:///{SERVED}",
+        "serving, through ..": f"duckdb:///{tmp_path}/../{tmp_path.name}/{SERVED}",
+        "serving, through a link": f"duckdb:///{tmp_path}/link.duckdb",
+        "bigquery": "bigquery://project?location=EU",
+        "warehouse": f"duckdb:///{warehouse}",
+        "memory": "duckdb:///:memory:",
+        "empty": "duckdb://",
+        "shillelagh": "shillelagh+sqlglot://",
+        "sqlite": f"sqlite:///{files['database']}",
+    }
+    body = """
+        outcome = {}
+        for name, uri in json.loads(sys.argv[2]).items():
+            try:
+                url, params = config.DB_CONNECTION_MUTATOR(make_url(uri), {}, None, None, None)
+            except config.DatabaseEntryRefused as refused:
+                outcome[name] = str(refused)
+                continue
+            if name.startswith("serving"):
+                engine = create_engine(url, poolclass=NullPool, **params)
+                outcome[name] = attempt(engine, "SELECT count(*) FROM analytics.t")
+            else:
+                outcome[name] = "made"
+        print(json.dumps(outcome))
+        """
+    told = run_in_superset(tmp_path, body, json.dumps(uris))
+    for name in ("serving", "serving, relative", "serving, through ..", "serving, through a link"):
+        assert told[name] == {"rows": [[1000]]}, (name, told[name])
+    assert told["bigquery"] == "made"
+    refused = "connection refused by superset_config.py: "
+    for name, shown in (
+        ("warehouse", str(warehouse)),
+        ("memory", ":memory:"),
+        ("empty", ":memory:"),
+    ):
+        assert told[name] == (
+            f"{refused}a DuckDB entry must open the serving file {files['database']} and "
+            f"nothing else, not {shown}"
+        ), told[name]
+    for name, driver in (("shillelagh", "shillelagh+sqlglot"), ("sqlite", "sqlite")):
+        assert told[name] == f"{refused}only duckdb and bigquery entries are allowed, not {driver}"
+
+    untold = run_in_superset(tmp_path, body, json.dumps(uris), serving="")
+    for name in ("serving", "warehouse", "memory"):
+        assert untold[name] == (
+            f"{refused}no DuckDB entry is allowed: GROWTH_ANALYTICS_SERVING_FILE is not set"
+        ), untold[name]
+    assert untold["bigquery"] == "made"
 
 
 def test_connections_opened_at_once_to_one_file_are_all_locked(tmp_path, files):
