@@ -1,6 +1,7 @@
 """Run Apache Superset for the dashboards: its own virtual environment, a home folder with the
-SQLite metadata and a generated secret key (never in git), an admin whose password comes from
-the environment, the import of the bundle and gunicorn on 127.0.0.1.
+SQLite metadata and a generated secret key (never in git), readable by its owner only, an admin
+whose password comes from the environment (and reaches Superset on standard input, never on a
+command line), the import of the bundle and gunicorn on 127.0.0.1.
 
 Superset lives in .venv/superset (make superset-venv): it cannot share SQLMesh's environment.
 Everything here drives its `superset` and `gunicorn` commands as subprocesses.
@@ -30,16 +31,32 @@ DEFAULT_HOME = PROJECT_ROOT / "data" / "superset"
 DEFAULT_PORT = 8088
 IMPORT_SCRIPT = Path(__file__).with_name("superset_import.py")
 ROLES_SCRIPT = Path(__file__).with_name("superset_roles.py")
+ADMIN_SCRIPT = Path(__file__).with_name("superset_admin.py")
 
 
 class SupersetError(RuntimeError):
     """A Superset command failed; the message carries its output."""
 
 
+# Superset's home holds its secret key, the admin password and the metadata with every user's
+# password hash: readable by its owner only. The children run with this umask, so that what
+# Superset writes there (superset.db and its journal) is born private.
+PRIVATE_UMASK = 0o077
+# What Superset and this module write in the home, made private again on every start, since a
+# home made before (or by hand) may hold them readable by everyone.
+HOME_FILES = (
+    "superset.db*",
+    "superset.log*",
+    "secret_key",
+    "admin_password",
+    "gunicorn.log",
+)
+
+
 def private_file(path: Path, make: callable) -> str:
     """The content of a file readable only by its owner, written by make() the first time."""
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(make())
@@ -87,8 +104,20 @@ class Superset:
             return given
         return private_file(self.home / "admin_password", lambda: secrets.token_urlsafe(18))
 
+    def make_private(self) -> None:
+        """The home 0700 and Superset's files in it 0600, whoever made them."""
+        self.home.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.home.chmod(0o700)
+        for pattern in HOME_FILES:
+            for path in self.home.glob(pattern):
+                if path.is_file() and not path.is_symlink():
+                    path.chmod(0o600)
+
     def env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "PYTHON"))}
+        # The admin password reaches the one command that sets it on its standard input; the
+        # others, gunicorn for its whole life, have no need of it.
+        dropped = ("VIRTUAL_ENV", "PYTHON", "SUPERSET_ADMIN_PASSWORD")
+        env = {k: v for k, v in os.environ.items() if not k.startswith(dropped)}
         env.update(
             SUPERSET_HOME=str(self.home),
             SUPERSET_CONFIG_PATH=str(CONFIG_PATH),
@@ -100,16 +129,19 @@ class Superset:
             env["GROWTH_ANALYTICS_SERVING_FILE"] = str(self.serving.resolve())
         return env
 
-    def command(self, program: str, *args: str) -> str:
+    def command(self, program: str, *args: str, stdin: str | None = None) -> str:
         """Run one of the Superset environment's programs in the home; its output, or an error
         carrying it."""
+        self.make_private()
         done = subprocess.run(
             [str(self.bin / program), *args],
             cwd=self.home,
             env=self.env(),
+            input=stdin,
             capture_output=True,
             text=True,
             check=False,
+            umask=PRIVATE_UMASK,
         )
         if done.returncode != 0:
             raise SupersetError(
@@ -123,30 +155,18 @@ class Superset:
 
     def initialise(self) -> None:
         """Metadata database, Superset's roles and the project's (the dashboard viewer), the
-        admin user; safe to repeat."""
-        self.home.mkdir(parents=True, exist_ok=True)
+        admin user with its password; safe to repeat."""
         self.superset("db", "upgrade")
-        self.superset(
-            "fab",
-            "create-admin",
-            "--username",
-            self.admin_user,
-            "--firstname",
-            "Growth",
-            "--lastname",
-            "Admin",
-            "--email",
-            f"{self.admin_user}@localhost",
-            "--password",
-            self.admin_password(),
-        )
         self.superset("init")
+        self.command("python", str(ADMIN_SCRIPT), self.admin_user, stdin=self.admin_password())
         # The viewer may read the project's database, once an import has created it (the import
         # grants it too).
         self.command("python", str(ROLES_SCRIPT), *project_database_uuids())
+        self.make_private()
 
     def import_bundle(self, bundle: bytes) -> None:
         """Import (and overwrite) every dashboard, chart, dataset and database of the bundle."""
+        self.make_private()
         with tempfile.NamedTemporaryFile(suffix=".zip", dir=self.home) as handle:
             handle.write(bundle)
             handle.flush()
@@ -154,6 +174,7 @@ class Superset:
 
     def export_bundle(self) -> bytes:
         """Every dashboard (with its charts, datasets and database) as Superset exports it."""
+        self.make_private()
         with tempfile.TemporaryDirectory(dir=self.home) as folder:
             target = Path(folder) / "export.zip"
             self.superset("export-dashboards", "-f", str(target))
@@ -161,8 +182,11 @@ class Superset:
 
     def serve(self, port: int = DEFAULT_PORT, workers: int = 2, log: Path | None = None):
         """gunicorn on 127.0.0.1:port, as a child process in its own process group."""
-        with open(log or self.home / "gunicorn.log", "ab") as out:  # the child keeps its copy
-            return subprocess.Popen(
+        self.make_private()
+        log = log or self.home / "gunicorn.log"
+        fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        with os.fdopen(fd, "ab") as out:  # the child keeps its copy
+            process = subprocess.Popen(
                 [
                     str(self.bin / "gunicorn"),
                     "--workers",
@@ -182,7 +206,9 @@ class Superset:
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                umask=PRIVATE_UMASK,
             )
+        return process
 
     @contextmanager
     def running(

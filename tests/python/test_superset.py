@@ -932,3 +932,82 @@ def test_sigterm_to_the_command_stops_gunicorn(command, superset, pipeline, tmp_
             started.wait()
         for pid in group & set(process_table()):
             os.kill(pid, signal.SIGKILL)
+
+
+def watch_for(started: subprocess.Popen, secret: str) -> dict[str, list[str]]:
+    """While the command runs, every few milliseconds: the command lines of its descendants,
+    any process on the machine whose command line holds the secret (anyone may read those, in
+    ps), and any descendant whose environment holds it."""
+    seen: dict[str, list[str]] = {"commands": [], "command_lines": [], "environments": []}
+    while started.poll() is None:
+        table = process_table()
+        family = {started.pid}
+        for _ in range(10):  # descendants up to ten generations down
+            family |= {pid for pid, (parent, _, _) in table.items() if parent in family}
+        for pid, (_, _, line) in table.items():
+            if secret in line:
+                seen["command_lines"].append(f"{pid}: {line}")
+            if pid in family - {started.pid}:
+                seen["commands"].append(line)
+                try:
+                    environment = (Path("/proc") / str(pid) / "environ").read_bytes()
+                except OSError:
+                    continue
+                if secret.encode() in environment:
+                    seen["environments"].append(f"{pid}: {line}")
+        time.sleep(0.01)
+    return seen
+
+
+@pytest.fixture(scope="module")
+def fresh_init(pipeline, tmp_path_factory) -> tuple[Path, dict]:
+    """`growth-analytics superset init` on a home that does not exist yet, as a user whose umask
+    lets everyone read new files, with the admin password in SUPERSET_ADMIN_PASSWORD; watched
+    while it runs. The home, and what the watch saw."""
+    home = tmp_path_factory.mktemp("fresh") / "superset"
+    password = "init-password-7f3a9c"
+    env = {
+        **pipeline.env,
+        "ANALYTICS_SUPERSET_HOME": str(home),
+        "SUPERSET_ADMIN_PASSWORD": password,
+    }
+    started = subprocess.Popen(
+        [str(BIN / "growth-analytics"), "superset", "init"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        umask=0o022,
+    )
+    seen = watch_for(started, password)
+    output = started.communicate(timeout=600)[0].decode(errors="replace")
+    assert started.returncode == 0, output[-3000:]
+    return home, seen
+
+
+def test_init_puts_the_admin_password_on_no_command_line(fresh_init):
+    """The password reaches Superset on standard input: no process's command line (which any
+    user reads) and no Superset process's environment holds it, while init runs."""
+    _, seen = fresh_init
+    # The watch saw init's commands, so it looked while the admin was being made.
+    commands = " | ".join(seen["commands"])
+    assert "db upgrade" in commands and "superset init" in commands, commands[:3000]
+    assert seen["command_lines"] == [], seen["command_lines"]
+    assert seen["environments"] == [], seen["environments"]
+
+
+def mode(path: Path) -> int:
+    return path.stat().st_mode & 0o777
+
+
+def test_superset_s_home_and_files_are_its_owner_s_alone(fresh_init, superset):
+    """The home init made is 0700 and every file in it 0600, the metadata with the password
+    hashes included; so is every file of the served home, gunicorn's log included."""
+    home, _ = fresh_init
+    served, _ = superset
+    assert mode(home) == 0o700
+    assert {path.name for path in home.iterdir()} >= {"superset.db", "secret_key"}
+    assert (served.home / "gunicorn.log").exists()
+    for folder in (home, served.home):
+        files = {path.name: oct(mode(path)) for path in folder.iterdir() if path.is_file()}
+        assert set(files.values()) == {oct(0o600)}, files
