@@ -4,7 +4,9 @@ init          metadata database, roles, the admin user (password: SUPERSET_ADMIN
               generated into <home>/admin_password)
 import        build the bundle from superset_exports/ for a target and import it
 export        export every dashboard from Superset and normalise it into superset_exports/
-serve         gunicorn on 127.0.0.1 (default port 8088), in the foreground
+serve         gunicorn on 127.0.0.1 (default port 8088), in the foreground; a server of the
+              same home whose command was killed is stopped first, a port held by another
+              process refused
 up            init, import, serve: what `make superset` runs
 sync-metrics  write the datasets' metrics from metrics/ (--check: fail when they drift)
 normalise     rewrite superset_exports/ as an export would leave it (after a hand edit: file
@@ -181,6 +183,9 @@ def cmd_up(args, settings) -> int:
     # kills its child on the way out), and serving never starts.
     with stop_on_signals():
         try:
+            # Before the half minute of init and import: a server this home left behind is
+            # stopped, and a port something else holds is refused, naming it.
+            superset_for(settings).claim_port(args.port)
             cmd_init(args, settings)
             cmd_import(args, settings)
             return serve(args.port, settings)

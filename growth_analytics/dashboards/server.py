@@ -1,7 +1,8 @@
 """Run Apache Superset for the dashboards: its own virtual environment, a home folder with the
 SQLite metadata and a generated secret key (never in git), readable by its owner only, an admin
 whose password comes from the environment (and reaches Superset on standard input, never on a
-command line), the import of the bundle and gunicorn on 127.0.0.1.
+command line), the import of the bundle and gunicorn on 127.0.0.1, which a later start stops if
+it was left behind.
 
 Superset lives in .venv/superset (make superset-venv): it cannot share SQLMesh's environment.
 Everything here drives its `superset` and `gunicorn` commands as subprocesses.
@@ -9,6 +10,7 @@ Everything here drives its `superset` and `gunicorn` commands as subprocesses.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import signal
@@ -17,6 +19,7 @@ import subprocess
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from growth_analytics import PROJECT_ROOT
+from growth_analytics.dashboards import processes
 
 SUPERSET_VENV = PROJECT_ROOT / ".venv" / "superset"
 CONFIG_PATH = PROJECT_ROOT / "superset_config" / "superset_config.py"
@@ -50,6 +54,7 @@ HOME_FILES = (
     "secret_key",
     "admin_password",
     "gunicorn.log",
+    "gunicorn-*.pid",
 )
 
 
@@ -180,9 +185,51 @@ class Superset:
             self.superset("export-dashboards", "-f", str(target))
             return target.read_bytes()
 
+    def pid_file(self, port: int) -> Path:
+        return self.home / f"gunicorn-{port}.pid"
+
+    def stop_left_behind(self) -> None:
+        """Stop every gunicorn of this home whose command is gone (killed with SIGKILL, which
+        it cannot pass on): it would go on serving, holding its port, with nobody to stop it.
+        One that its command still runs is left alone. Says so in one line each."""
+        for path in sorted(self.home.glob("gunicorn-*.pid")):
+            try:
+                record = json.loads(path.read_text())
+                found = processes.process(record["pid"])
+            except (OSError, ValueError, KeyError, TypeError):
+                found, record = None, {}
+            if found is None or found.state == "Z" or found.started != record.get("started"):
+                path.unlink(missing_ok=True)  # ended; its pid may belong to another process now
+                continue
+            if found.parent == record["owner"]:
+                continue
+            print(
+                f"stopping the Superset server left behind on port {record['port']}: gunicorn "
+                f"pid {found.pid}, whose command (pid {record['owner']}) is gone",
+                flush=True,
+            )
+            processes.stop_group(found.group)
+            path.unlink(missing_ok=True)
+
+    def claim_port(self, port: int) -> None:
+        """Make the port free for this home's gunicorn: stop a server this home left behind,
+        then refuse, naming the process, when anything else listens on the port."""
+        self.stop_left_behind()
+        with socket.socket() as probe:
+            # gunicorn binds with SO_REUSEADDR too: a port in TIME_WAIT is free for it.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind(("127.0.0.1", port))
+                return
+            except OSError:
+                pass
+        raise SupersetError(f"port {port} is taken by {port_holder(port)}: stop it or use --port")
+
     def serve(self, port: int = DEFAULT_PORT, workers: int = 2, log: Path | None = None):
-        """gunicorn on 127.0.0.1:port, as a child process in its own process group."""
+        """gunicorn on 127.0.0.1:port, as a child process in its own process group, recorded in
+        the home (pid_file) so that a later start finds it if it is left behind."""
         self.make_private()
+        self.claim_port(port)
         log = log or self.home / "gunicorn.log"
         fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         with os.fdopen(fd, "ab") as out:  # the child keeps its copy
@@ -208,6 +255,16 @@ class Superset:
                 start_new_session=True,
                 umask=PRIVATE_UMASK,
             )
+        started = processes.process(process.pid)
+        record = {
+            "pid": process.pid,
+            "started": started.started if started else None,
+            "owner": os.getpid(),
+            "port": port,
+        }
+        fd = os.open(self.pid_file(port), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            json.dump(record, handle)
         return process
 
     @contextmanager
@@ -222,6 +279,18 @@ class Superset:
             yield base_url, process, wait_until_healthy(base_url, process)
         finally:
             stop(process)
+            self.pid_file(port).unlink(missing_ok=True)
+
+
+def port_holder(port: int) -> str:
+    """The processes listening on the port, as an error message names them: the first of each
+    family (a forking server's children share its socket)."""
+    pids = processes.listening_pids(port)
+    if not pids:
+        return "a process this user cannot see"
+    holders = [processes.process(pid) for pid in sorted(pids)]
+    named = [p for p in holders if p is not None and p.parent not in pids]
+    return ", ".join(f"pid {p.pid} ({p.command[:80]})" for p in named) or f"pid {min(pids)}"
 
 
 def project_database_uuids() -> list[str]:
@@ -231,15 +300,27 @@ def project_database_uuids() -> list[str]:
     return [doc["uuid"] for name, doc in read_tree().items() if name.startswith("databases/")]
 
 
+def serves(process: subprocess.Popen, port: int) -> bool:
+    """Whether the process's group holds the socket listening on the port: an answer on the
+    port may come from another server, when gunicorn could not bind it."""
+    pids = processes.listening_pids(port)
+    if pids is None:
+        return True  # /proc cannot tell: the answer is taken as it comes
+    groups = {found.group for found in map(processes.process, pids) if found is not None}
+    return process.pid in groups
+
+
 def wait_until_healthy(base_url: str, process, timeout: float = 180.0) -> float:
-    """Seconds until /health answers OK; fails if the process dies or the time runs out."""
+    """Seconds until /health answers OK from this process; fails if it dies or the time runs
+    out."""
     began = time.monotonic()
+    port = urllib.parse.urlsplit(base_url).port
     while time.monotonic() - began < timeout:
         if process.poll() is not None:
             raise SupersetError(f"Superset exited with {process.returncode} before answering")
         try:
             with urllib.request.urlopen(f"{base_url}/health", timeout=5) as response:
-                if response.status == 200:
+                if response.status == 200 and serves(process, port):
                     return time.monotonic() - began
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             pass

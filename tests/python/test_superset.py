@@ -1011,3 +1011,130 @@ def test_superset_s_home_and_files_are_its_owner_s_alone(fresh_init, superset):
     for folder in (home, served.home):
         files = {path.name: oct(mode(path)) for path in folder.iterdir() if path.is_file()}
         assert set(files.values()) == {oct(0o600)}, files
+
+
+def start_up(env: dict, port: int, log: Path) -> subprocess.Popen:
+    with open(log, "wb") as out:
+        return subprocess.Popen(
+            [str(BIN / "growth-analytics"), "superset", "up", "--port", str(port)],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def wait_until_up(started: subprocess.Popen, log: Path) -> str:
+    """The command's output once it says Superset is up."""
+    deadline = time.monotonic() + 400
+    while "Superset is up at" not in log.read_text(errors="replace"):
+        assert started.poll() is None, log.read_text()[-3000:]
+        assert time.monotonic() < deadline, log.read_text()[-3000:]
+        time.sleep(1)
+    return log.read_text(errors="replace")
+
+
+def gunicorn_child(parent: int) -> int:
+    (master,) = [
+        pid
+        for pid, (ppid, _, line) in process_table().items()
+        if ppid == parent and "gunicorn" in line
+    ]
+    return master
+
+
+def live_group(group: int) -> dict[int, str]:
+    """The processes of a group that still run (a zombie has ended; its reaper is not ours)."""
+    live = {}
+    for pid, (_, pgid, line) in process_table().items():
+        try:
+            state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if pgid == group and state != "Z":
+            live[pid] = line
+    return live
+
+
+def test_up_stops_the_server_a_killed_up_left_behind(fresh_init, pipeline, tmp_path):
+    """kill -9 of `growth-analytics superset up` leaves its gunicorn serving (it runs in a
+    session of its own). The next `up` on the home stops that gunicorn, by its pid, says so,
+    and serves afresh: its own gunicorn answers, with the admin password it was given."""
+    home, _ = fresh_init
+    password = "up-password-2b8e41"
+    env = {
+        **pipeline.env,
+        "ANALYTICS_SUPERSET_HOME": str(home),
+        "SUPERSET_ADMIN_PASSWORD": password,
+    }
+    port = free_port()
+    first = start_up(env, port, tmp_path / "first.log")
+    second, groups = None, set()
+    try:
+        wait_until_up(first, tmp_path / "first.log")
+        left = gunicorn_child(first.pid)
+        groups.add(left)
+        first.kill()
+        first.wait()
+        assert answers(port) and len(live_group(left)) >= 3, "gunicorn did not outlive its up"
+
+        second = start_up(env, port, tmp_path / "second.log")
+        output = wait_until_up(second, tmp_path / "second.log")
+        assert f"stopping the Superset server left behind on port {port}: gunicorn pid {left}" in (
+            output
+        ), output[-3000:]
+        assert live_group(left) == {}
+        serving = gunicorn_child(second.pid)
+        groups.add(serving)
+        assert serving != left
+        client = SupersetClient(f"http://127.0.0.1:{port}", "admin", password)
+        slugs = {row["slug"] for row in client.listing("dashboard", ["id", "slug"])}
+        assert slugs == set(dashboard_slugs())
+
+        second.send_signal(signal.SIGTERM)
+        assert second.wait(timeout=90) == 0, output[-3000:]
+        assert not answers(port) and live_group(serving) == {}
+    finally:
+        # Whatever failed above: leave no gunicorn of this test serving, the one an `up` killed
+        # here would leave behind included.
+        for started in (first, second):
+            if started is not None and started.poll() is None:
+                groups |= {
+                    pid
+                    for pid, (parent, _, line) in process_table().items()
+                    if parent == started.pid and "gunicorn" in line
+                }
+                started.kill()
+                started.wait()
+        for group in groups:
+            for pid in live_group(group):
+                os.kill(pid, signal.SIGKILL)
+
+
+def test_up_refuses_a_port_another_process_holds(superset, pipeline):
+    """Something else listens on the port: `up` stops nothing and starts nothing, and says
+    which process holds it, in one line."""
+    instance, _ = superset
+    env = {
+        **pipeline.env,
+        "ANALYTICS_SUPERSET_HOME": str(instance.home),
+        "SUPERSET_ADMIN_PASSWORD": PASSWORD,
+    }
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        done = subprocess.run(
+            [str(BIN / "growth-analytics"), "superset", "up", "--port", str(port)],
+            cwd=PROJECT_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+    assert done.returncode == 1, done.stdout[-2000:] + done.stderr[-2000:]
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, done.stderr[-2000:]
+    assert errors[0].startswith(f"error: port {port} is taken by pid {os.getpid()} ("), errors
+    assert "Superset is up" not in done.stdout
