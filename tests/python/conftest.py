@@ -3,6 +3,7 @@ landing folder into a throw-away DuckDB file, and read the results back."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import shutil
@@ -123,6 +124,30 @@ def one_error_line(done: subprocess.CompletedProcess[str]) -> str:
     errors = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
     assert len(errors) == 1, done.stderr[-3000:]
     return errors[0].removeprefix("error: ")
+
+
+def hold_lock_since(anchor, since: dt.datetime) -> subprocess.Popen:
+    """A process holding the run lock as a run started at `since` would (a record lock, and its
+    line in the file); it prints 'holding' once it does."""
+    script = (
+        "import fcntl, os, sys, time\n"
+        "handle = open(sys.argv[1], 'a+')\n"
+        "fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)\n"
+        "handle.truncate(0)\n"
+        "handle.write(f'pid {os.getpid()}, `growth-analytics run` since {sys.argv[2]}\\n')\n"
+        "handle.flush()\n"
+        "print('holding', flush=True)\n"
+        "time.sleep(120)\n"
+    )
+    lock = anchor.with_name(anchor.name + ".lock")
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    process = subprocess.Popen(
+        [sys.executable, "-c", script, str(lock), since.isoformat(timespec="seconds")],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout.readline().strip() == "holding"
+    return process
 
 
 def write_csv(path: Path, text: str | bytes) -> Path:

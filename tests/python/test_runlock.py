@@ -11,7 +11,7 @@ import sys
 import time
 
 import pytest
-from conftest import BIN, PROJECT_ROOT, Pipeline, one_error_line, write_csv
+from conftest import BIN, PROJECT_ROOT, Pipeline, hold_lock_since, one_error_line, write_csv
 
 from growth_analytics.exits import EXIT_LOCK_STUCK, RETRY_LATER
 from growth_analytics.runlock import (
@@ -104,30 +104,6 @@ def test_a_child_forked_under_the_lock_never_holds_it(tmp_path):
             assert lock_path(anchor).read_text().startswith(f"pid {os.getpid()}, ")
     finally:
         os.kill(child, signal.SIGKILL)
-
-
-def hold_lock_since(anchor, since: dt.datetime) -> subprocess.Popen:
-    """A process holding the run lock as a run started at `since` would (a record lock, and its
-    line in the file); it prints 'holding' once it does."""
-    script = (
-        "import fcntl, os, sys, time\n"
-        "handle = open(sys.argv[1], 'a+')\n"
-        "fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)\n"
-        "handle.truncate(0)\n"
-        "handle.write(f'pid {os.getpid()}, `growth-analytics run` since {sys.argv[2]}\\n')\n"
-        "handle.flush()\n"
-        "print('holding', flush=True)\n"
-        "time.sleep(120)\n"
-    )
-    lock = lock_path(anchor)
-    lock.parent.mkdir(parents=True, exist_ok=True)
-    process = subprocess.Popen(
-        [sys.executable, "-c", script, str(lock), since.isoformat(timespec="seconds")],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stdout.readline().strip() == "holding"
-    return process
 
 
 def test_a_lock_held_longer_than_the_limit_fails_loudly(tmp_path):
