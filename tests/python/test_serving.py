@@ -323,14 +323,14 @@ def test_a_failed_run_publishes_nothing_and_exits_1(built):
     bad_date = built.cli("run", "--end", "not-a-date", check=False)
     assert bad_date.returncode == 2
     assert "expected a date" in bad_date.stderr
-    # A file type the landing reader refuses fails the staging model: SQLMesh's run fails.
-    write_csv(built.landing / "dt=2025-03-09" / "events.xlsx", b"not a spreadsheet")
+    # A Parquet file the reader cannot read fails the staging model: SQLMesh's run fails.
+    write_csv(built.landing / "dt=2025-03-09" / "events.parquet", b"not a parquet file")
     try:
         done = built.cli("run", "--end", "2025-03-09", check=False)
     finally:
-        (built.landing / "dt=2025-03-09" / "events.xlsx").unlink()
+        (built.landing / "dt=2025-03-09" / "events.parquet").unlink()
     assert done.returncode == 1, done.stderr[-2000:]
-    assert "events.xlsx" in done.stdout + done.stderr
+    assert "events.parquet" in done.stdout + done.stderr
     assert "Published" not in done.stdout
     assert serving.read_bytes() == served
 
