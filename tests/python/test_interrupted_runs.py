@@ -206,11 +206,12 @@ def test_a_run_beside_a_bare_sqlmesh_exits_75(tmp_path):
 
 
 def test_kill_9_during_project_load_never_leaves_the_lock_held(tmp_path, clean):
-    """kill -9 of the command at 10 points spread over project load, then of its whole process
-    group at 5: each time no process of the run is left (SQLMesh's forked loaders die with it)
-    and the next run takes the lock (it is still running when the next kill comes, not refused
-    with 75); the run after the last kill succeeds and the tables equal a clean build. With
-    flock, the orphaned loaders kept the lock and every later run exited 75."""
+    """kill -9 of the command at 10 points spread over project load (`run`, and `plan` at every
+    other point, which loads the project the same way), then of its whole process group at 5:
+    each time no process of the command is left (SQLMesh's forked loaders die with it) and the
+    next command takes the lock (it is still running when the next kill comes, not refused with
+    75); the run after the last kill succeeds and the tables equal a clean build. With flock, the
+    orphaned loaders kept the lock and every later command exited 75."""
     pipeline = new_pipeline(tmp_path, "load")
     pipeline.cli("plan", "--end", END)
     window = load_window(pipeline)
@@ -218,12 +219,13 @@ def test_kill_9_during_project_load_never_leaves_the_lock_held(tmp_path, clean):
     points += [("group", window * (i + 1) / 5) for i in range(5)]
     started = []
     try:
-        for who, after in points:
-            process = start(pipeline, "run", "--end", NEXT, group=True)
+        for number, (who, after) in enumerate(points):
+            command = ("plan", "--end", END) if number % 2 else ("run", "--end", NEXT)
+            process = start(pipeline, *command, group=True)
             started.append(process.pid)
             time.sleep(after)
             assert process.poll() is None, (
-                f"the run ended before the kill at {after:.2f} s ({who}), exit "
+                f"{command[0]} ended before the kill at {after:.2f} s ({who}), exit "
                 f"{process.returncode}:\n{process.stdout.read()[-2000:]}"
             )
             if who == "group":
