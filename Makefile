@@ -1,7 +1,8 @@
 # Two commands do all the set-up on a fresh machine (Python 3.11 and make; Debian for make test):
 #   make demo   creates .venv, runs the pipeline on the bundled sample data, prints a summary
-#   make test   creates .venv and .venv/superset, installs Chromium (apt-get) if it is missing,
-#               runs lint + format checks, SQLMesh unit tests and pytest
+#   make test   creates .venv, .venv/superset and .venv/bigquery-emulator (Python 3.13), installs
+#               Chromium (apt-get) if it is missing, runs lint + format checks, SQLMesh unit tests
+#               and pytest on two workers
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -17,7 +18,8 @@ SUPERSET_VENV := $(VENV)/superset
 SUPERSET_STAMP := $(SUPERSET_VENV)/.installed
 # The local BigQuery API emulator the BigQuery tests run against (local-bigquery): it needs Python
 # 3.13 and a newer sqlglot than SQLMesh pins, so it too has an environment of its own inside .venv.
-BQ_EMULATOR_PYTHON ?= $(HOME)/.pyenv/versions/3.13.0/bin/python3.13
+# pyenv's 3.13 if there is one, else python3.13 on PATH (Debian 13's, deadsnakes', a manual one).
+BQ_EMULATOR_PYTHON ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13) $(shell command -v python3.13 2>/dev/null) python3.13)
 BQ_EMULATOR_VENV := $(VENV)/bigquery-emulator
 BQ_EMULATOR_STAMP := $(BQ_EMULATOR_VENV)/.installed
 export SQLMESH__DISABLE_ANONYMIZED_ANALYTICS := 1
@@ -28,11 +30,12 @@ DEMO_ENV := ANALYTICS_LANDING_DIR=sample_data/landing ANALYTICS_WAREHOUSE=data/w
 # The bundled sample ends on this day; the demo stops there rather than filling empty days up to today.
 DEMO_END := 2025-04-30
 
-.PHONY: help venv superset-venv superset screenshots browser demo test lint format docs lineage unit pytest generate-sample lock superset-lock bigquery-emulator-venv bigquery-emulator-lock test-bigquery clean
+.PHONY: help venv superset-venv superset screenshots browser demo test check lint format docs lineage unit pytest generate-sample lock superset-lock bigquery-emulator-venv bigquery-emulator-lock test-bigquery clean
 
 help:
 	@echo "make demo   - set up .venv, run the pipeline on the bundled sample, print a summary"
 	@echo "make test   - set up .venv, check format/lint, run SQLMesh unit tests and pytest"
+	@echo "make check  - lint, format check, SQLMesh unit tests and the tests without a server or warehouse build (<3 min)"
 	@echo "make format - rewrite SQL (sqlmesh format) and Python (ruff format)"
 	@echo "make superset - Superset on http://127.0.0.1:8088 with every dashboard, on the demo data"
 	@echo "make screenshots - refresh docs/screenshots/ (every dashboard on the demo data)"
@@ -63,7 +66,7 @@ superset-venv: $(SUPERSET_STAMP)
 # DuckDB cannot download extensions here), so pip's resolver refuses the pins: the lock goes in
 # as it is (--no-deps), then requirements.txt is checked against it.
 $(BQ_EMULATOR_STAMP): bigquery_emulator/requirements.txt bigquery_emulator/requirements.lock
-	@command -v $(BQ_EMULATOR_PYTHON) >/dev/null || { echo "$(BQ_EMULATOR_PYTHON) not found: the BigQuery emulator needs Python 3.13 (pyenv install 3.13.0, or make BQ_EMULATOR_PYTHON=/path/to/python3.13)"; exit 1; }
+	@$(BQ_EMULATOR_PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))' 2>/dev/null || { echo "make test needs Python 3.13 for the BigQuery emulator (tests/python/test_bigquery_*.py) and found none ($(BQ_EMULATOR_PYTHON)): install it (pyenv install 3.13, or apt-get install python3.13), or make test BQ_EMULATOR_PYTHON=/path/to/python3.13"; exit 1; }
 	test -x $(BQ_EMULATOR_VENV)/bin/python || $(BQ_EMULATOR_PYTHON) -m venv $(BQ_EMULATOR_VENV)
 	@echo "installing the local BigQuery API emulator into $(BQ_EMULATOR_VENV) with pip (bigquery_emulator/requirements.lock; a minute or two the first time)"
 	$(BQ_EMULATOR_VENV)/bin/python -m pip install --quiet --no-deps -r bigquery_emulator/requirements.lock
@@ -90,11 +93,22 @@ lint: $(STAMP)
 unit: $(STAMP)
 	$(SQLMESH) test
 
-# The dashboard tests run a real Superset and a real browser: both are set up first.
+# The dashboard tests run a real Superset and a real browser: both are set up first. Two
+# pytest-xdist workers, a whole module (or group of modules sharing a server) each at a time,
+# longest first (tests/python/conftest.py); the 25 slowest tests are listed at the end.
+# PYTEST_WORKERS=0 runs everything in one process.
+PYTEST_WORKERS ?= 2
+PYTEST_PARALLEL = $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadgroup --no-loadscope-reorder)
 pytest: $(STAMP) $(SUPERSET_STAMP) browser $(BQ_EMULATOR_STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_PARALLEL) --durations=25
 
 test: lint unit pytest
+
+# The inner loop while changing a model (at most 3 minutes): lint, format check, SQLMesh's unit
+# tests and the tests that need neither a server (Superset, a browser, an emulator) nor a
+# warehouse built by the pipeline. Needs only .venv.
+check: lint unit
+	$(BIN)/pytest $(PYTEST_PARALLEL) -m "not server and not pipeline" --durations=10
 
 # The whole pipeline on a local BigQuery API emulator, compared table by table with DuckDB (the
 # bundled sample: about 5 minutes). Part of make test too.

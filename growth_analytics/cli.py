@@ -132,6 +132,17 @@ def _plan(context, target: Target, environment: str | None = None, **kwargs) -> 
     return EXIT_OK
 
 
+def _checks(args: argparse.Namespace) -> dict[str, bool]:
+    """What a plan skips of SQLMesh's checks (`make unit` and `make lint` run both once)."""
+    return {"skip_tests": args.skip_tests, "skip_linter": args.skip_linter}
+
+
+def _loads_tests(args: argparse.Namespace) -> bool:
+    """The unit tests are loaded for a plan that runs them, or lints (a rule wants a test per
+    model)."""
+    return not (args.skip_tests and args.skip_linter)
+
+
 def _needs_plan_message(target: Target, prod=None) -> str:
     if prod is None or not prod.exists:
         return (
@@ -182,7 +193,7 @@ def run_pipeline(args: argparse.Namespace, context, target: Target, end: dt.date
         print("No production environment yet: applying the first plan (--init).", file=sys.stderr)
         if end is None:
             raise LandingRefused(f"no landing day has arrived in {target.landing_dir}")
-        return _plan(context, target, execution_time=next_day(end))
+        return _plan(context, target, execution_time=next_day(end), **_checks(args))
     if not prod.exists or prod.interrupted:
         raise NeedsPlan(_needs_plan_message(target, prod))
     refuse_other_settings(target, prod, "growth-analytics run")
@@ -214,7 +225,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     requested = parse_day(args.end, "--end") if args.end else None
     end = end_day(requested, days, first_date(target))
     with exclusive_run(target.lock_anchor, "growth-analytics run"):
-        with sqlmesh_context(target) as context:
+        with sqlmesh_context(target, unit_tests=args.init and _loads_tests(args)) as context:
             code = run_pipeline(args, context, target, end)
         code = then_publish(code, target, _settings(target))
     code = with_future_days(code, days)
@@ -236,8 +247,10 @@ def cmd_plan(args: argparse.Namespace) -> int:
             "no file supports. Deliver the first day's files (dt=YYYY-MM-DD/), then plan"
         )
     with exclusive_run(target.lock_anchor, "growth-analytics plan"):
-        with sqlmesh_context(target) as context:
-            code = _plan(context, target, args.environment, execution_time=next_day(end))
+        with sqlmesh_context(target, unit_tests=_loads_tests(args)) as context:
+            code = _plan(
+                context, target, args.environment, execution_time=next_day(end), **_checks(args)
+            )
         if args.environment in (None, PROD):  # dashboards read prod only
             code = then_publish(code, target, _settings(target))
     code = with_future_days(code, days)
@@ -271,6 +284,9 @@ def cmd_restate(args: argparse.Namespace) -> int:
                 start=start,
                 end=end,
                 execution_time=next_day(prod.last_day),
+                # Production's models, unchanged (refused above otherwise): nothing to test.
+                skip_tests=True,
+                skip_linter=True,
             )
         return then_publish(code, target, _settings(target))
 
@@ -316,6 +332,19 @@ def cmd_lineage(args: argparse.Namespace) -> int:
     return write(check=args.check)
 
 
+def add_check_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--skip-tests",
+        action="store_true",
+        help="do not run SQLMesh's unit tests before applying a plan (make unit runs them)",
+    )
+    parser.add_argument(
+        "--skip-linter",
+        action="store_true",
+        help="do not run SQLMesh's linter before applying a plan (make lint runs it)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="growth-analytics",
@@ -334,6 +363,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="apply the first plan when production does not exist yet (never otherwise)",
     )
+    add_check_options(run)
     run.set_defaults(func=cmd_run)
 
     plan = sub.add_parser("plan", help="sqlmesh plan --auto-apply, under the run lock")
@@ -342,6 +372,7 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument(
         "--end", help="last day to fill (default: the last landing day that has arrived)"
     )
+    add_check_options(plan)
     plan.set_defaults(func=cmd_plan)
 
     restate = sub.add_parser(

@@ -4,6 +4,7 @@ landing folder into a throw-away DuckDB file, and read the results back."""
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import os
 import re
 import shutil
@@ -54,9 +55,23 @@ def pipeline_env(landing: Path, warehouse: Path, start: str, **extra: str) -> di
         ANALYTICS_WAREHOUSE=str(warehouse),
         ANALYTICS_START=start,
         SQLMESH__DISABLE_ANONYMIZED_ANALYTICS="1",
+        # SQLMesh's console wraps its messages at the terminal's width (80 without one), which
+        # splits a long temporary path, and the file name a test looks for, across two lines.
+        COLUMNS="400",
         **extra,
     )
     return env
+
+
+# What a plan made by a test skips: SQLMesh's unit tests and linter, which `make unit` and
+# `make lint` run once for the whole project (each plan ran them again: about 7 s).
+SKIP_CHECKS = ("--skip-tests", "--skip-linter")
+
+
+def without_checks(args: tuple[str, ...]) -> tuple[str, ...]:
+    """The command's arguments, with SKIP_CHECKS added to the commands that plan."""
+    plans = args[:1] == ("plan",) or (args[:1] == ("run",) and "--init" in args)
+    return (*args, *SKIP_CHECKS) if plans else args
 
 
 class Pipeline:
@@ -71,7 +86,7 @@ class Pipeline:
         self.env = pipeline_env(self.landing, self.warehouse, start)
 
     def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        return self._run([str(BIN / "growth-analytics"), *args], check)
+        return self._run([str(BIN / "growth-analytics"), *without_checks(args)], check)
 
     def sqlmesh(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         return self._run([str(BIN / "sqlmesh"), *args], check)
@@ -106,16 +121,51 @@ def make_pipeline(tmp_path: Path) -> Callable[..., Pipeline]:
     return factory
 
 
+def built_once(tmp_path_factory, name: str, build: Callable[[Path], None]) -> Path:
+    """A folder built once per test session and shared by every pytest-xdist worker: the first to
+    ask builds it (under a lock, while the others wait), the rest reuse it. For readers only: a
+    test that writes works on a copy."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the session's folder, above each worker's own
+    folder = root / f"built-once-{name}"
+    with open(root / f"built-once-{name}.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        if not (folder / ".built").exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            build(folder)
+            (folder / ".built").touch()
+    return folder
+
+
+# The public sample's events end on 2025-06-05; the rolling 28-day checks look 56 days further.
+PUBLIC_SAMPLE_END = "2025-08-15"
+
+
 @pytest.fixture(scope="session")
 def loaded(tmp_path_factory) -> Pipeline:
-    """The public sample, loaded once per test session through the real pipeline; tests only read
-    it. Skips cleanly where ../shared is absent."""
+    """The public sample, loaded once per test session (and worker) through the real pipeline;
+    tests only read it. Skips cleanly where ../shared is absent."""
     if not PUBLIC_SAMPLE.exists():
         pytest.skip(f"public sample not present at {PUBLIC_SAMPLE}")
-    pipeline = Pipeline(tmp_path_factory.mktemp("public"), start="2025-03-07")
-    copy_into(PUBLIC_SAMPLE, pipeline.landing / "event_stream.csv")
-    pipeline.cli("run", "--init")
-    return pipeline
+
+    def build(folder: Path) -> None:
+        pipeline = Pipeline(folder, start="2025-03-07")
+        copy_into(PUBLIC_SAMPLE, pipeline.landing / "event_stream.csv")
+        pipeline.cli("run", "--init", "--end", PUBLIC_SAMPLE_END)
+
+    return Pipeline(built_once(tmp_path_factory, "public", build), start="2025-03-07")
+
+
+@pytest.fixture(scope="session")
+def emulator(tmp_path_factory):
+    """The local BigQuery API emulator, once per session (test_bigquery_emulator.py and
+    test_bigquery_cli.py share it, on one pytest-xdist worker: XDIST_GROUPS), each module in a
+    BigQuery project of its own."""
+    from bigquery_emulator.emulator import running_emulator
+
+    with running_emulator(tmp_path_factory.mktemp("bigquery-emulator")) as running:
+        yield running
 
 
 def one_error_line(done: subprocess.CompletedProcess[str]) -> str:
@@ -162,3 +212,48 @@ def copy_into(src: Path, dest: Path) -> Path:
     dest.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(src, dest)
     return dest
+
+
+# make test runs the tests on two pytest-xdist workers (--dist loadgroup): the tests of a module
+# go to one worker together, so that its fixtures are built once, and so do the modules that
+# share a server started once per session (XDIST_GROUPS). Groups are handed out in collection
+# order (--no-loadscope-reorder), the longest first, so that the last one to start is a short one
+# and neither worker waits long for the other at the end. Measured with --durations (figures in
+# docs/development.md); a module not listed comes after, by name.
+LONGEST_FIRST = (
+    "test_superset.py",
+    "test_bigquery_emulator.py",
+    "test_bigquery_cli.py",
+    "test_interrupted_runs.py",
+    "test_cold_start.py",
+    "test_incremental_equals_rebuild.py",
+    "test_days_that_happened.py",
+    "test_late_events.py",
+    "test_clock_free.py",
+    "test_landing_gcs.py",
+    "test_miles_economy.py",
+    "test_notifications.py",
+    "test_runlock.py",
+    "test_user_growth_states.py",
+    "test_audits_can_fail.py",
+    "test_serving.py",
+    "test_cli_conditions.py",
+    "test_pipeline_quarantine.py",
+)
+# Modules that share a session's server, and so a worker.
+XDIST_GROUPS = {
+    "test_bigquery_emulator.py": "bigquery-emulator",
+    "test_bigquery_cli.py": "bigquery-emulator",
+}
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own, which reads the groups
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> tuple[int, str]:
+        name = item.path.name
+        return (LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST), name)
+
+    items.sort(key=rank)  # stable: the tests of a module keep their order
+    for item in items:
+        group = XDIST_GROUPS.get(item.path.name, item.path.name)
+        item.add_marker(pytest.mark.xdist_group(group))

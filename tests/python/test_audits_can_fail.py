@@ -12,6 +12,8 @@ import duckdb
 import pytest
 from conftest import Pipeline
 
+pytestmark = pytest.mark.pipeline
+
 # (model, corruption of its physical table {t}, the audit that must catch it)
 CASES = [
     (

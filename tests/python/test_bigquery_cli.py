@@ -13,11 +13,14 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import PROJECT_ROOT, pipeline_env
-from test_bigquery_emulator import EMULATOR_PYTHON, PROJECT, emulator  # noqa: F401 - the fixture
+from bigquery_emulator.emulator import EMULATOR_PYTHON
+from conftest import PROJECT_ROOT, pipeline_env, without_checks
 
 from growth_analytics.cli import EXIT_NEEDS_PLAN
 
+# Its own BigQuery project on the session's emulator: test_bigquery_emulator.py writes the same
+# datasets in the emulator's default one.
+PROJECT = "growth-analytics-cli"
 ON_EMULATOR = Path(__file__).parent / "bigquery_emulator" / "growth_analytics_on_emulator.py"
 SAMPLE_LANDING = PROJECT_ROOT / "sample_data" / "landing"
 START, FIRST_END, NEXT = "2025-03-01", "2025-03-04", "2025-03-05"
@@ -33,10 +36,13 @@ PROJECT_PARTS = (
     "superset_exports",
 )
 
-pytestmark = pytest.mark.skipif(
-    not EMULATOR_PYTHON.exists(),
-    reason=f"no BigQuery emulator environment at {EMULATOR_PYTHON}: make bigquery-emulator-venv",
-)
+pytestmark = [
+    pytest.mark.server,
+    pytest.mark.skipif(
+        not EMULATOR_PYTHON.exists(),
+        reason=f"no BigQuery emulator at {EMULATOR_PYTHON}: make bigquery-emulator-venv",
+    ),
+]
 
 
 class Cron:
@@ -68,7 +74,7 @@ class Cron:
         if project != PROJECT_ROOT:  # the copy's own package: its models, its PROJECT_ROOT
             env["PYTHONPATH"] = str(project)
         return subprocess.run(
-            [sys.executable, str(ON_EMULATOR), *args],
+            [sys.executable, str(ON_EMULATOR), *without_checks(args)],
             cwd=project,
             env=env,
             capture_output=True,
@@ -77,12 +83,12 @@ class Cron:
         )
 
 
-def rows(emulator, sql: str) -> list[tuple]:  # noqa: F811 - the fixture's value
-    return emulator.rows(sql)[1]
+def rows(emulator, sql: str) -> list[tuple]:
+    return emulator.rows(sql, PROJECT)[1]
 
 
 @pytest.fixture(scope="module")
-def cron(emulator, tmp_path_factory) -> Cron:  # noqa: F811 - the fixture
+def cron(emulator, tmp_path_factory) -> Cron:
     cron = Cron(tmp_path_factory.mktemp("bigquery-cli"), emulator.url)
     for day in ("2025-03-01", "2025-03-02", "2025-03-03", "2025-03-04"):
         cron.land(day)
@@ -98,8 +104,9 @@ def test_no_production_yet_is_exit_78_and_plans_nothing(cron):
 
 def test_the_first_plan_builds_production_on_bigquery_with_state_in_its_own_file(
     cron,
-    emulator,  # noqa: F811 - the fixture
+    emulator,
 ):
+    """Builds production on the emulator: the first plan on BigQuery is the subject."""
     done = cron.cli("plan", "--end", FIRST_END)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "Not publishing a serving file" in done.stderr
@@ -109,7 +116,7 @@ def test_the_first_plan_builds_production_on_bigquery_with_state_in_its_own_file
     assert str(last) == FIRST_END
 
 
-def test_a_daily_run_then_a_run_with_nothing_new(cron, emulator):  # noqa: F811
+def test_a_daily_run_then_a_run_with_nothing_new(cron, emulator):
     cron.land(NEXT)
     done = cron.cli("run")  # up to the last landing day that has arrived: NEXT
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
@@ -129,7 +136,7 @@ def test_the_summary_reads_production_on_bigquery(cron):
     assert f"Warehouse summary ({START} to {NEXT})" in done.stdout
 
 
-def test_a_local_model_change_runs_production_as_planned(cron, emulator, tmp_path):  # noqa: F811
+def test_a_local_model_change_runs_production_as_planned(cron, emulator, tmp_path):
     project = tmp_path / "project"
     for part in PROJECT_PARTS:
         source = PROJECT_ROOT / part
@@ -148,7 +155,8 @@ def test_a_local_model_change_runs_production_as_planned(cron, emulator, tmp_pat
     done = cron.cli("run", "--end", day, project=project)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "the local models differ from production's (analytics.engagement_daily" in done.stderr
-    columns = [name for name, _ in emulator.rows("SELECT * FROM analytics.engagement_daily")[0]]
+    columns, _ = emulator.rows("SELECT * FROM analytics.engagement_daily", PROJECT)
+    columns = [name for name, _ in columns]
     assert "local_change_probe" not in columns
     (last,) = rows(emulator, "SELECT MAX(engagement_date) FROM analytics.engagement_daily")[0]
     assert str(last) == day

@@ -13,27 +13,22 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import math
-import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from bigquery_emulator.emulator import DEFAULT_PROJECT, EMULATOR_PYTHON, Emulator
 from conftest import PROJECT_ROOT, Pipeline, model_files, pipeline_env
 
-EMULATOR_PYTHON = PROJECT_ROOT / ".venv" / "bigquery-emulator" / "bin" / "python"
-LAUNCHER = PROJECT_ROOT / "bigquery_emulator" / "launcher.py"
 SQLMESH_ON_EMULATOR = Path(__file__).parent / "bigquery_emulator" / "sqlmesh_on_emulator.py"
 SAMPLE_LANDING = PROJECT_ROOT / "sample_data" / "landing"
-PROJECT = "test-project"
+PROJECT = DEFAULT_PROJECT
 # The whole bundled sample: 120 days, about 123,000 rows (measured: about 3.5 minutes on the
 # emulator, 35 seconds on DuckDB; the two run side by side).
 FIRST_DAY, LAST_DAY = "2025-01-01", "2025-04-30"
@@ -52,124 +47,19 @@ TYPE_PAIRS = {
     "VARCHAR": "STRING",
 }
 
-pytestmark = pytest.mark.skipif(
-    not EMULATOR_PYTHON.exists(),
-    reason=f"no BigQuery emulator environment at {EMULATOR_PYTHON}: make bigquery-emulator-venv",
-)
+pytestmark = [
+    pytest.mark.server,
+    pytest.mark.skipif(
+        not EMULATOR_PYTHON.exists(),
+        reason=f"no BigQuery emulator at {EMULATOR_PYTHON}: make bigquery-emulator-venv",
+    ),
+]
 
 
 def model_names() -> list[str]:
     """Every model of the project that is a table or view, from its files (so a new model is
     compared too); EMBEDDED models (raw.landed_events) have no table of their own."""
     return sorted(name for name, (_, embedded) in model_files().items() if not embedded)
-
-
-def free_ports(count: int) -> list[int]:
-    sockets = []
-    try:
-        for _ in range(count):
-            sock = socket.socket()
-            sock.bind(("127.0.0.1", 0))
-            sockets.append(sock)
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
-
-
-@dataclass
-class Emulator:
-    url: str
-    log: Path
-    started_in: float
-
-    def client(self):
-        from google.auth.credentials import AnonymousCredentials
-        from google.cloud import bigquery
-
-        return bigquery.Client(
-            project=PROJECT,
-            credentials=AnonymousCredentials(),
-            client_options={"api_endpoint": self.url},
-        )
-
-    def rows(self, sql: str) -> tuple[list[tuple[str, str]], list[tuple]]:
-        """(column name, BigQuery type) and the rows of a query, over the REST API only."""
-        result = self.client().query(sql).result()
-        columns = [(f.name, f.field_type) for f in result.schema]
-        rows = [tuple(row.values()) for row in result]
-        return columns, rows
-
-
-@pytest.fixture(scope="module")
-def emulator(tmp_path_factory) -> Emulator:
-    root = tmp_path_factory.mktemp("bigquery-emulator")
-    port, grpc_port = free_ports(2)
-    log = root / "emulator.log"
-    began = time.monotonic()
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [
-                str(EMULATOR_PYTHON),
-                str(LAUNCHER),
-                "--home",
-                str(root / "home"),
-                "--data-dir",
-                str(root / "data"),
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--grpc-port",
-                str(grpc_port),
-                "--project",
-                PROJECT,
-            ],
-            # Its settings read unprefixed variables (DATA_DIR, CALLER, ...): give it a clean slate.
-            env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"},
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_answering(f"{url}/bigquery/v2/projects/{PROJECT}/datasets", process, log)
-        yield Emulator(url=url, log=log, started_in=time.monotonic() - began)
-    finally:
-        stop_process_group(process)
-
-
-def wait_until_answering(url: str, process: subprocess.Popen, log: Path, timeout=60.0) -> None:
-    deadline = time.monotonic() + timeout
-    # Straight to 127.0.0.1, whatever proxy the environment names.
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(
-                f"the emulator exited with {process.returncode}:\n{log.read_text()[-4000:]}"
-            )
-        try:
-            with opener.open(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    pytest.fail(f"the emulator did not answer {url} within {timeout:.0f}s:\n{log.read_text()}")
-
-
-def stop_process_group(process: subprocess.Popen) -> None:
-    for sig, grace in ((signal.SIGTERM, 10), (signal.SIGKILL, 10)):
-        if process.poll() is not None:
-            return
-        try:
-            os.killpg(process.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            process.wait(timeout=grace)
-        except subprocess.TimeoutExpired:
-            continue
 
 
 # --- the emulator itself ---------------------------------------------------------------------
@@ -311,6 +201,8 @@ def on_both(emulator, tmp_path_factory) -> LoadedOnBoth:
         "plan",
         "--auto-apply",
         "--no-prompts",
+        "--skip-tests",
+        "--skip-linter",
         "--execution-time",
         next_day(LAST_DAY),
     ]

@@ -15,6 +15,8 @@ from growth_analytics.cli import EXIT_IO_ERROR, EXIT_NEEDS_PLAN, EXIT_PUBLISH_FA
 from growth_analytics.exits import EXIT_LANDING, EXIT_SETTING
 from growth_analytics.runlock import EXIT_LOCKED, exclusive_run
 
+pytestmark = pytest.mark.pipeline
+
 SAMPLE_LANDING = PROJECT_ROOT / "sample_data" / "landing"
 
 

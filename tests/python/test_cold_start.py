@@ -27,6 +27,8 @@ from reference_miles import last_complete_month, miles_growth_accounting
 
 from growth_analytics.generator import GeneratorConfig, generate
 
+pytestmark = pytest.mark.pipeline
+
 D = dt.date
 FIRST_DAY = D(2025, 3, 7)  # the public sample's first event day (a Friday)
 # The first period of each grain whose period before starts on or after FIRST_DAY:
@@ -217,6 +219,8 @@ TABLES = {
 
 
 def test_one_backfill_and_daily_runs_across_the_boundaries_agree(tmp_path):
+    """Builds its own two warehouses from generated data: one backfill and day-by-day runs, whose
+    agreement is the subject."""
     generate(
         # No late rows: lateness is test_incremental_equals_rebuild.py's subject, not this one's.
         GeneratorConfig(users=120, days=DAYS, start=START, seed=11, late_rate=0.0, fmt="csv"),

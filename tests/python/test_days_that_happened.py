@@ -17,6 +17,8 @@ from conftest import Pipeline, one_error_line, write_csv
 from growth_analytics.end_day import landing_days
 from growth_analytics.exits import EXIT_LANDING, EXIT_NEEDS_PLAN, EXIT_SETTING
 
+pytestmark = pytest.mark.pipeline
+
 HEADER = (
     "event_time,user_id,event_type,transaction_category,miles_amount,platform,utm_source,country"
 )
@@ -62,6 +64,7 @@ def recent(make_pipeline) -> Pipeline:
 
 
 def test_a_landing_day_in_the_future_is_refused_and_the_real_one_is_read_after(recent):
+    """Builds its own warehouse: its landing days are relative to today, and it delivers more."""
     land(recent, day(40), "u_1")  # a producer whose clock is wrong
     done = recent.cli("run", "--init", check=False)
     assert done.returncode == EXIT_LANDING, done.stderr[-3000:]
@@ -122,6 +125,7 @@ def test_an_end_outside_the_days_that_arrived_is_refused_before_anything_is_writ
 
 
 def test_a_restatement_stays_within_what_production_covers(recent):
+    """Builds its own warehouse: its landing days are relative to today, and it delivers more."""
     recent.cli("plan")
     assert last_published_day(recent) == day(-1)
     for start, end in [(day(-2), day(5)), (day(-30), day(-29)), (day(-5), day(-3))]:
@@ -139,6 +143,7 @@ def test_a_restatement_stays_within_what_production_covers(recent):
 
 
 def test_a_setting_changed_since_the_plan_is_refused_until_it_is_planned(recent, tmp_path):
+    """Builds its own warehouse: it changes production's settings and plans them."""
     recent.cli("plan")
     moved = tmp_path / "moved"
     shutil.copytree(recent.landing, moved)

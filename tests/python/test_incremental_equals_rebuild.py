@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from conftest import Pipeline, write_csv
 from reference import (
     check_engagement,
@@ -17,6 +18,8 @@ from reference import (
 
 from growth_analytics.generator import GeneratorConfig, generate
 from growth_analytics.landing import EVENT_COLUMNS
+
+pytestmark = pytest.mark.pipeline
 
 START = dt.date(2025, 3, 1)
 DAYS = 12
@@ -61,6 +64,8 @@ TABLES = {
 
 
 def test_daily_runs_equal_a_full_rebuild(tmp_path):
+    """Builds its own two warehouses from generated data: day-by-day runs and one rebuild, whose
+    agreement is the subject."""
     config = GeneratorConfig(
         users=150,
         days=DAYS,

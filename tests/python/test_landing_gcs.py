@@ -30,6 +30,8 @@ from google.cloud import storage
 from growth_analytics import landing
 from growth_analytics.landing import sources
 
+pytestmark = pytest.mark.server
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = PROJECT_ROOT / "sample_data" / "landing"
 STARTUP_SECONDS = 30
@@ -331,6 +333,7 @@ COMPARED = {
 
 
 def test_pipeline_on_gcs_equals_the_local_folder(make_pipeline, emulator):
+    """Builds its own two warehouses: one from the bucket, one from the same files in a folder."""
     local = make_pipeline("local", start=DAYS[0])
     remote = make_pipeline("gcs", start=DAYS[0])
     bucket = emulator.new_bucket()

@@ -3,7 +3,10 @@ ones are staged and flagged, and a restatement brings them in. Day by day, as cr
 
 from __future__ import annotations
 
+import pytest
 from conftest import write_csv
+
+pytestmark = pytest.mark.pipeline
 
 HEADER = (
     "event_time,user_id,event_type,transaction_category,miles_amount,platform,utm_source,country"
@@ -15,6 +18,7 @@ def land(pipeline, day: str, *lines: str) -> None:
 
 
 def test_late_events_within_and_beyond_the_reach_back(make_pipeline):
+    """Builds its own warehouse: files arrive day by day, some of them late."""
     p = make_pipeline("late", start="2025-03-01")
     land(p, "2025-03-05", "2025-03-05 10:00:00,u_1,miles_earned,dining,100,web,organic,SG")
     land(p, "2025-03-08", "2025-03-08 10:00:00,u_1,miles_earned,dining,50,web,organic,SG")
@@ -78,6 +82,7 @@ def _d(text: str):
 
 
 def test_a_file_redelivered_into_a_day_that_ran_is_read_by_restate(make_pipeline):
+    """Builds its own warehouse: a file arrives in a day that has already run."""
     p = make_pipeline("redelivered", start="2025-03-01")
     land(p, "2025-03-05", "2025-03-05 10:00:00,u_1,miles_earned,dining,100,web,organic,SG")
     land(p, "2025-03-06", "2025-03-06 10:00:00,u_2,like,,,ios,google,TH")

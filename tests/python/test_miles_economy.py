@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from conftest import write_csv
 from reference_miles import check_miles_economy, next_month
 
 from growth_analytics.landing import EVENT_COLUMNS
+
+pytestmark = pytest.mark.pipeline
 
 MILES_TABLES = {
     "intermediate.int_user_miles_balance": "user_id, activity_date",
@@ -100,6 +103,7 @@ HANDMADE = {
 
 
 def test_daily_runs_with_a_late_event_equal_a_rebuild(make_pipeline):
+    """Builds its own two warehouses: daily runs with a late event, and one rebuild."""
     daily, rebuild = make_pipeline("daily"), make_pipeline("rebuild")
     for day, lines in HANDMADE.items():
         _landing_file(daily, day, lines)

@@ -12,6 +12,8 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 from conftest import hold_lock_since, write_csv
 
+pytestmark = pytest.mark.pipeline
+
 HEADER = (
     "event_time,user_id,event_type,transaction_category,miles_amount,platform,utm_source,country\n"
 )
@@ -62,6 +64,7 @@ def notified_pipeline(make_pipeline, webhook, name: str):
 
 
 def test_a_failed_first_plan_notifies_the_webhook(make_pipeline, webhook):
+    """Builds its own warehouse: the failure of its first plan is the subject."""
     pipeline = notified_pipeline(make_pipeline, webhook, "failing_plan")
     # A Parquet file that cannot be read fails the ingestion model, inside SQLMesh.
     write_csv(pipeline.landing / "dt=2025-03-01" / "events.parquet", b"not a parquet file")
@@ -74,6 +77,7 @@ def test_a_failed_first_plan_notifies_the_webhook(make_pipeline, webhook):
 
 
 def test_a_failed_daily_run_notifies_the_webhook(make_pipeline, webhook):
+    """Builds its own warehouse: the failure of a run on it is the subject."""
     pipeline = notified_pipeline(make_pipeline, webhook, "failing_run")
     pipeline.cli("run", "--init", "--end", "2025-03-01")
     assert webhook.received == []
@@ -89,6 +93,7 @@ def test_a_failed_daily_run_notifies_the_webhook(make_pipeline, webhook):
 
 
 def test_a_successful_run_notifies_nobody(make_pipeline, webhook):
+    """Builds its own warehouse: that its build posts nothing is the subject."""
     pipeline = notified_pipeline(make_pipeline, webhook, "passing")
     pipeline.cli("run", "--init", "--end", "2025-03-01")
     assert webhook.received == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from reference import (
     check_engagement,
     check_growth_accounting,
@@ -14,6 +15,8 @@ from reference import (
     check_retention_cohorts,
     check_rolling_growth_accounting,
 )
+
+pytestmark = pytest.mark.pipeline
 
 
 def test_counts(loaded):

@@ -23,6 +23,8 @@ from sqlglot import exp
 from growth_analytics import semantic
 from growth_analytics.dashboards import datasets
 
+pytestmark = pytest.mark.pipeline
+
 HEADLINE = {
     "active_users_monthly",
     "new_users_weekly",

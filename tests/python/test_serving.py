@@ -20,6 +20,8 @@ from growth_analytics.runlock import EXIT_LOCKED, exclusive_run
 from growth_analytics.serving import PublishError, publish, published_tables
 from growth_analytics.settings import Settings, SettingsError, resolve_path
 
+pytestmark = pytest.mark.pipeline
+
 HEADER = (
     "event_time,user_id,event_type,transaction_category,miles_amount,platform,utm_source,country"
 )

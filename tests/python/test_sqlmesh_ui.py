@@ -28,6 +28,8 @@ from typing import IO, Any
 import pytest
 from conftest import BIN, PROJECT_ROOT, Pipeline, model_files
 
+pytestmark = pytest.mark.server
+
 STARTUP_TIMEOUT_S = 120  # until the UI answers HTTP / the language server answers `initialize`
 MODELS_TIMEOUT_S = 180  # /api/models loads the whole project on first call (about 30 s cold here)
 STOP_TIMEOUT_S = 15  # SIGTERM, then SIGKILL the process group

@@ -39,6 +39,8 @@ from growth_analytics.dashboards.cli import dashboard_slugs, take_screenshots
 from growth_analytics.dashboards.normalize import normalise, read_export, tree_texts
 from growth_analytics.dashboards.server import SUPERSET_VENV, Superset, SupersetError, free_port
 
+pytestmark = pytest.mark.server
+
 SAMPLE = PROJECT_ROOT / "sample_data" / "landing"
 LAST_DAY = "2025-04-30"  # the sample's last landing day, held back until the run under load
 PASSWORD = "a-test-password-1"

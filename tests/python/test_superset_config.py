@@ -16,6 +16,8 @@ import pytest
 
 from growth_analytics.dashboards.server import CONFIG_PATH, SUPERSET_VENV
 
+pytestmark = pytest.mark.server
+
 LOCKED = "File system LocalFileSystem has been disabled by configuration"
 PRELUDE = """
 import importlib.util, json, sys

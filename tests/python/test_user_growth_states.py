@@ -8,10 +8,13 @@ import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 
+import pytest
 from conftest import Pipeline
 from reference import EVENT_ORDER_TIE_BREAK, last_complete_period, next_period, period_of
 
 from growth_analytics.generator import GeneratorConfig, generate
+
+pytestmark = pytest.mark.pipeline
 
 TABLES = {"week": "weekly", "month": "monthly"}
 COLUMNS = (
@@ -118,9 +121,9 @@ def test_user_growth_states_on_the_public_sample(loaded):
 
 
 def test_runs_that_span_several_periods_carry_the_last_active_day_over(tmp_path):
-    """Runs of two to four weeks, each ending mid-period, over ten weeks and three month ends:
-    each run publishes several periods, starting from the table's rows for the period before,
-    and reaches back over late events."""
+    """Builds its own warehouse: its runs are the subject. Runs of two to four weeks, each ending
+    mid-period, over ten weeks and three month ends: each run publishes several periods, starting
+    from the table's rows for the period before, and reaches back over late events."""
     start = dt.date(2025, 3, 1)
     config = GeneratorConfig(users=80, days=75, start=start, seed=11, late_rate=0.05)
     stats = generate(config, tmp_path / "landing")

@@ -14,6 +14,8 @@ import duckdb
 import pytest
 from conftest import BIN, PROJECT_ROOT, pipeline_env
 
+pytestmark = pytest.mark.pipeline
+
 START, END = "2025-03-01", "2025-03-21"
 EXECUTION_TIME = "2025-03-22"
 PROJECT_PARTS = ("models", "macros", "audits", "metrics", "seeds", "config.yaml")
