@@ -98,7 +98,7 @@ unit: $(STAMP)
 # longest first (tests/python/conftest.py); the 25 slowest tests are listed at the end.
 # PYTEST_WORKERS=0 runs everything in one process.
 PYTEST_WORKERS ?= 2
-PYTEST_PARALLEL = $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadgroup --no-loadscope-reorder)
+PYTEST_PARALLEL = $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadscope --no-loadscope-reorder)
 pytest: $(STAMP) $(SUPERSET_STAMP) browser $(BQ_EMULATOR_STAMP)
 	$(BIN)/pytest $(PYTEST_PARALLEL) --durations=25
 
@@ -144,6 +144,7 @@ screenshots: $(STAMP) $(SUPERSET_STAMP) browser
 # Debian's Chromium and its driver, for the dashboard tests and screenshots (apt-get as root).
 browser:
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+	  command -v apt-get >/dev/null || { echo "make test needs chromium and chromedriver on PATH (the dashboard tests drive a real browser) and found no apt-get to install them: install both, then run make test again"; exit 1; }; \
 	  echo "installing Debian's chromium and chromium-driver"; \
 	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -qq chromium chromium-driver fonts-liberation >/dev/null; }

@@ -214,12 +214,12 @@ def copy_into(src: Path, dest: Path) -> Path:
     return dest
 
 
-# make test runs the tests on two pytest-xdist workers (--dist loadgroup): the tests of a module
-# go to one worker together, so that its fixtures are built once, and so do the modules that
-# share a server started once per session (XDIST_GROUPS). Groups are handed out in collection
-# order (--no-loadscope-reorder), the longest first, so that the last one to start is a short one
-# and neither worker waits long for the other at the end. Measured with --durations (figures in
-# docs/development.md); a module not listed comes after, by name.
+# make test runs the tests on two pytest-xdist workers (--dist loadscope, with the scopes below):
+# the tests of a module go to one worker together, so that its fixtures are built once, and so do
+# the modules that share a server started once per session (XDIST_GROUPS). Scopes are handed out
+# in collection order (--no-loadscope-reorder), the longest first, so that the last one to start
+# is a short one and neither worker waits long for the other at the end. Measured with
+# --durations (figures in docs/development.md); a module not listed comes after, by name.
 LONGEST_FIRST = (
     "test_superset.py",
     "test_bigquery_emulator.py",
@@ -247,13 +247,30 @@ XDIST_GROUPS = {
 }
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own, which reads the groups
+def scope_of(nodeid: str) -> str:
+    """The module of a test, or the group its module shares a worker with."""
+    module = nodeid.split("::", 1)[0].rsplit("/", 1)[-1]
+    return XDIST_GROUPS.get(module, module)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     def rank(item: pytest.Item) -> tuple[int, str]:
         name = item.path.name
         return (LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST), name)
 
     items.sort(key=rank)  # stable: the tests of a module keep their order
-    for item in items:
-        group = XDIST_GROUPS.get(item.path.name, item.path.name)
-        item.add_marker(pytest.mark.xdist_group(group))
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """--dist loadscope by scope_of. Not pytest-xdist's loadgroup: with pytest 9.2 its
+    xdist_group marks (which it applies by rewriting item._nodeid) are lost, and loadgroup hands
+    out every test on its own (pytest-xdist 3.8.0)."""
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByScope(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return scope_of(nodeid)
+
+    return ByScope(config, log)

@@ -95,6 +95,26 @@ def cron(emulator, tmp_path_factory) -> Cron:
     return cron
 
 
+@pytest.fixture
+def production(cron) -> Cron:
+    """Production as the first plan leaves it: the first-plan test's, or made here when a test
+    runs without it (pytest path::name)."""
+    if not cron.state.exists():
+        done = cron.cli("plan", "--end", FIRST_END)
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return cron
+
+
+@pytest.fixture
+def after_a_daily_run(production) -> Cron:
+    """Production after the daily run of NEXT: the daily-run test's, or made here."""
+    if not (production.landing / f"dt={NEXT}").exists():
+        production.land(NEXT)
+        done = production.cli("run")
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return production
+
+
 def test_no_production_yet_is_exit_78_and_plans_nothing(cron):
     done = cron.cli("run", "--end", FIRST_END)
     assert done.returncode == EXIT_NEEDS_PLAN, done.stderr[-3000:]
@@ -116,7 +136,8 @@ def test_the_first_plan_builds_production_on_bigquery_with_state_in_its_own_file
     assert str(last) == FIRST_END
 
 
-def test_a_daily_run_then_a_run_with_nothing_new(cron, emulator):
+def test_a_daily_run_then_a_run_with_nothing_new(production, emulator):
+    cron = production
     cron.land(NEXT)
     done = cron.cli("run")  # up to the last landing day that has arrived: NEXT
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
@@ -130,13 +151,14 @@ def test_a_daily_run_then_a_run_with_nothing_new(cron, emulator):
     assert sorted(same) == sorted(daily)
 
 
-def test_the_summary_reads_production_on_bigquery(cron):
-    done = cron.cli("summary")
+def test_the_summary_reads_production_on_bigquery(after_a_daily_run):
+    done = after_a_daily_run.cli("summary")
     assert done.returncode == 0, done.stderr[-3000:]
     assert f"Warehouse summary ({START} to {NEXT})" in done.stdout
 
 
-def test_a_local_model_change_runs_production_as_planned(cron, emulator, tmp_path):
+def test_a_local_model_change_runs_production_as_planned(after_a_daily_run, emulator, tmp_path):
+    cron = after_a_daily_run
     project = tmp_path / "project"
     for part in PROJECT_PARTS:
         source = PROJECT_ROOT / part
