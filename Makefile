@@ -94,13 +94,13 @@ unit: $(STAMP)
 	$(SQLMESH) test
 
 # The dashboard tests run a real Superset and a real browser: both are set up first. Two
-# pytest-xdist workers, a whole module (or group of modules sharing a server) each at a time,
-# longest first (tests/python/conftest.py); the 25 slowest tests are listed at the end.
-# PYTEST_WORKERS=0 runs everything in one process.
+# pytest-xdist workers, a whole module each at a time, longest first (tests/python/conftest.py);
+# the 25 slowest tests are listed at the end. PYTEST_WORKERS=0 runs everything in one process;
+# PYTEST_ARGS adds pytest options (PYTEST_ARGS=--durations=0 lists every test's time).
 PYTEST_WORKERS ?= 2
-PYTEST_PARALLEL = $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadscope --no-loadscope-reorder)
+PYTEST_PARALLEL = $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder)
 pytest: $(STAMP) $(SUPERSET_STAMP) browser $(BQ_EMULATOR_STAMP)
-	$(BIN)/pytest $(PYTEST_PARALLEL) --durations=25
+	$(BIN)/pytest $(PYTEST_PARALLEL) --durations=25 $(PYTEST_ARGS)
 
 test: lint unit pytest
 

@@ -144,7 +144,7 @@ PUBLIC_SAMPLE_END = "2025-08-15"
 
 @pytest.fixture(scope="session")
 def loaded(tmp_path_factory) -> Pipeline:
-    """The public sample, loaded once per test session (and worker) through the real pipeline;
+    """The public sample, loaded once per test session (for every worker) through the real pipeline;
     tests only read it. Skips cleanly where ../shared is absent."""
     if not PUBLIC_SAMPLE.exists():
         pytest.skip(f"public sample not present at {PUBLIC_SAMPLE}")
@@ -157,11 +157,12 @@ def loaded(tmp_path_factory) -> Pipeline:
     return Pipeline(built_once(tmp_path_factory, "public", build), start="2025-03-07")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def emulator(tmp_path_factory):
-    """The local BigQuery API emulator, once per session (test_bigquery_emulator.py and
-    test_bigquery_cli.py share it, on one pytest-xdist worker: XDIST_GROUPS), each module in a
-    BigQuery project of its own."""
+    """The local BigQuery API emulator, a fresh one for each module that uses it: it starts in
+    2.5 s, and it slows down with the tables it holds. Shared with test_bigquery_emulator.py's
+    whole pipeline, test_bigquery_cli.py's tests took 399 s instead of 254 s (measured with
+    --durations, two workers)."""
     from bigquery_emulator.emulator import running_emulator
 
     with running_emulator(tmp_path_factory.mktemp("bigquery-emulator")) as running:
@@ -214,12 +215,11 @@ def copy_into(src: Path, dest: Path) -> Path:
     return dest
 
 
-# make test runs the tests on two pytest-xdist workers (--dist loadscope, with the scopes below):
-# the tests of a module go to one worker together, so that its fixtures are built once, and so do
-# the modules that share a server started once per session (XDIST_GROUPS). Scopes are handed out
-# in collection order (--no-loadscope-reorder), the longest first, so that the last one to start
-# is a short one and neither worker waits long for the other at the end. Measured with
-# --durations (figures in docs/development.md); a module not listed comes after, by name.
+# make test runs the tests on two pytest-xdist workers (--dist loadfile): the tests of a module go
+# to one worker together, so that its fixtures are built once. Modules are handed out in
+# collection order (--no-loadscope-reorder), the longest first, so that the last one to start is
+# a short one and neither worker waits long for the other at the end. Measured with --durations
+# (figures in docs/development.md); a module not listed comes after, by name.
 LONGEST_FIRST = (
     "test_superset.py",
     "test_bigquery_emulator.py",
@@ -240,17 +240,6 @@ LONGEST_FIRST = (
     "test_cli_conditions.py",
     "test_pipeline_quarantine.py",
 )
-# Modules that share a session's server, and so a worker.
-XDIST_GROUPS = {
-    "test_bigquery_emulator.py": "bigquery-emulator",
-    "test_bigquery_cli.py": "bigquery-emulator",
-}
-
-
-def scope_of(nodeid: str) -> str:
-    """The module of a test, or the group its module shares a worker with."""
-    module = nodeid.split("::", 1)[0].rsplit("/", 1)[-1]
-    return XDIST_GROUPS.get(module, module)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -259,18 +248,3 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         return (LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST), name)
 
     items.sort(key=rank)  # stable: the tests of a module keep their order
-
-
-def pytest_xdist_make_scheduler(config, log):
-    """--dist loadscope by scope_of. Not pytest-xdist's loadgroup: with pytest 9.2 its
-    xdist_group marks (which it applies by rewriting item._nodeid) are lost, and loadgroup hands
-    out every test on its own (pytest-xdist 3.8.0)."""
-    if config.getvalue("dist") != "loadscope":
-        return None
-    from xdist.scheduler import LoadScopeScheduling
-
-    class ByScope(LoadScopeScheduling):
-        def _split_scope(self, nodeid: str) -> str:
-            return scope_of(nodeid)
-
-    return ByScope(config, log)

@@ -18,8 +18,8 @@ from conftest import PROJECT_ROOT, pipeline_env, without_checks
 
 from growth_analytics.cli import EXIT_NEEDS_PLAN
 
-# Its own BigQuery project on the session's emulator: test_bigquery_emulator.py writes the same
-# datasets in the emulator's default one.
+# A BigQuery project of its own on the module's emulator, apart from the emulator's default one,
+# which test_bigquery_emulator.py writes.
 PROJECT = "growth-analytics-cli"
 ON_EMULATOR = Path(__file__).parent / "bigquery_emulator" / "growth_analytics_on_emulator.py"
 SAMPLE_LANDING = PROJECT_ROOT / "sample_data" / "landing"

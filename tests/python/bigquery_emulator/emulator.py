@@ -1,6 +1,5 @@
 """The local BigQuery API emulator (local-bigquery, bigquery_emulator/launcher.py) as the tests
-start it: one per test session (conftest.py's `emulator` fixture), shared by the modules that use
-it, each in a BigQuery project of its own so that their datasets never meet."""
+start it: a fresh one for each module that uses it (conftest.py's `emulator` fixture)."""
 
 from __future__ import annotations
 
