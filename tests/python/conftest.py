@@ -8,6 +8,7 @@ import fcntl
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Callable
@@ -207,6 +208,21 @@ def write_csv(path: Path, text: str | bytes) -> Path:
         text = text.encode()
     path.write_bytes(text)
     return path
+
+
+def stop_process_group(process: subprocess.Popen) -> None:
+    """SIGTERM to a server started in a session of its own, then SIGKILL if it lingers."""
+    for sig, grace in ((signal.SIGTERM, 10), (signal.SIGKILL, 10)):
+        if process.poll() is not None:
+            return
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            continue
 
 
 def copy_into(src: Path, dest: Path) -> Path:

@@ -8,7 +8,6 @@ import datetime as dt
 import io
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -24,6 +23,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from conftest import stop_process_group
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import storage
 
@@ -88,25 +88,11 @@ def _start(workdir: Path) -> tuple[subprocess.Popen, Emulator]:
                 return proc, emulator
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(0.1)
-    _stop(proc)
+    stop_process_group(proc)
     raise RuntimeError(
         f"gcp-storage-emulator did not answer on {emulator.host} within {STARTUP_SECONDS} s "
         f"(exit code {proc.returncode}):\n{log.read_text(errors='replace')[-4000:]}"
     )
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 10)):
-        if proc.poll() is not None:
-            return
-        try:
-            os.killpg(proc.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            proc.wait(timeout=wait)
-        except subprocess.TimeoutExpired:
-            continue
 
 
 @pytest.fixture(scope="module")
@@ -122,7 +108,7 @@ def emulator(tmp_path_factory) -> Iterator[Emulator]:
     try:
         yield found
     finally:
-        _stop(proc)
+        stop_process_group(proc)
 
 
 @pytest.fixture

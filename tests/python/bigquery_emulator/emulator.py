@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import socket
 import subprocess
 import time
@@ -15,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from conftest import stop_process_group
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 EMULATOR_PYTHON = PROJECT_ROOT / ".venv" / "bigquery-emulator" / "bin" / "python"
@@ -117,17 +117,3 @@ def wait_until_answering(url: str, process: subprocess.Popen, log: Path, timeout
             pass
         time.sleep(0.2)
     pytest.fail(f"the emulator did not answer {url} within {timeout:.0f}s:\n{log.read_text()}")
-
-
-def stop_process_group(process: subprocess.Popen) -> None:
-    for sig, grace in ((signal.SIGTERM, 10), (signal.SIGKILL, 10)):
-        if process.poll() is not None:
-            return
-        try:
-            os.killpg(process.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            process.wait(timeout=grace)
-        except subprocess.TimeoutExpired:
-            continue
