@@ -7,7 +7,7 @@ export        export every dashboard from Superset and normalise it into superse
 serve         gunicorn on 127.0.0.1 (default port 8088), in the foreground; a server of the
               same home whose command was killed is stopped first, a port held by another
               process refused
-up            init, import, serve: what `make superset` runs
+up            init and import (in one Superset process), serve: what `make superset` runs
 sync-metrics  write the datasets' metrics from metrics/ (--check: fail when they drift)
 normalise     rewrite superset_exports/ as an export would leave it (after a hand edit: file
               names, key order, every dashboard's series colours from series_colours.py)
@@ -117,7 +117,7 @@ def cmd_init(args, settings) -> int:
     superset = superset_for(settings)
     print(
         f"setting up Superset's metadata database, roles and admin user in {superset.home} "
-        "(about 20 s; safe to repeat)",
+        "(about 15 s; safe to repeat)",
         flush=True,
     )
     superset.initialise()
@@ -134,6 +134,19 @@ def cmd_import(args, settings) -> int:
     superset_for(settings).import_bundle(build_bundle(target))
     print(f"imported {len(dashboard_slugs())} dashboards for target {target.name}")
     return 0
+
+
+def init_and_import(args, settings) -> None:
+    """What init and import do, in one Superset process: `up`'s set-up."""
+    superset = superset_for(settings)
+    target = target_from(args.target, settings)
+    print(
+        f"setting up Superset in {superset.home} (metadata database, roles, admin user) and "
+        f"importing the dashboards of superset_exports/ for target {target.name} (about 20 s)",
+        flush=True,
+    )
+    superset.initialise(bundle=build_bundle(target))
+    print(f"imported {len(dashboard_slugs())} dashboards for target {target.name}")
 
 
 def cmd_export(args, settings) -> int:
@@ -186,8 +199,7 @@ def cmd_up(args, settings) -> int:
             # Before the half minute of init and import: a server this home left behind is
             # stopped, and a port something else holds is refused, naming it.
             superset_for(settings).claim_port(args.port)
-            cmd_init(args, settings)
-            cmd_import(args, settings)
+            init_and_import(args, settings)
             return serve(args.port, settings)
         except (KeyboardInterrupt, Stopped):
             return 0
@@ -211,8 +223,7 @@ def cmd_sync_metrics(args, settings) -> int:
 
 def cmd_screenshots(args, settings) -> int:
     superset = superset_for(settings)
-    cmd_init(args, settings)
-    cmd_import(args, settings)
+    init_and_import(args, settings)
     with superset.running(free_port()) as (base_url, _, _):
         code, results, _ = take_screenshots(superset, base_url, args.out, dashboard_slugs())
     for result in results:

@@ -1,10 +1,10 @@
 """The "Dashboard Viewer" role: for people who only read the dashboards.
 
-Runs with the Superset environment's Python (`.venv/superset/bin/python superset_roles.py
-[DATABASE_UUID ...]`, after `superset init`) and imports nothing from this project;
-superset_import.py calls sync_viewer_role after an import too, once the project's database
-exists. The role gets exactly the permissions below (anything added to it in the UI is taken
-away again), plus read access to the data of the databases named by uuid.
+Imported by superset_setup.py (the Superset environment's Python, after `superset init`) and
+importing nothing from this project; superset_import.py calls sync_viewer_role after an import
+too, once the project's database exists. The role gets exactly the permissions below (anything
+added to it in the UI is taken away again), plus read access to the data of the databases named
+by uuid.
 
 What it leaves out is the point: SQL Lab, database entries (adding, editing, even listing
 them), writing charts, dashboards or datasets, uploads, and every admin view. Superset's own
@@ -12,8 +12,6 @@ Gamma role cannot serve: it may create charts and dashboards.
 """
 
 from __future__ import annotations
-
-import sys
 
 VIEWER_ROLE = "Dashboard Viewer"
 VIEWER_PERMISSIONS = (
@@ -92,19 +90,3 @@ def sync_viewer_role(database_uuids: list[str]) -> list[str]:
     role.permissions = wanted
     db.session.commit()
     return sorted(database.database_name for database in databases)
-
-
-def main(argv: list[str]) -> int:
-    from uuid import UUID
-
-    from superset.app import create_app
-
-    app = create_app()
-    with app.app_context():
-        names = sync_viewer_role([UUID(value) for value in argv])
-    print(f"role {VIEWER_ROLE!r}: {len(VIEWER_PERMISSIONS)} permissions, data of {names or 'none'}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
