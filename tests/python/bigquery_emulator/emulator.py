@@ -63,8 +63,11 @@ class Emulator:
 
 
 @contextlib.contextmanager
-def running_emulator(root: Path) -> Iterator[Emulator]:
-    """The emulator on free ports of 127.0.0.1 for the length of the block."""
+def running_emulator(root: Path, check_patches: bool = False) -> Iterator[Emulator]:
+    """The emulator on free ports of 127.0.0.1 for the length of the block. With check_patches
+    (or BIGQUERY_EMULATOR_CHECK_PATCHES=1 in the tests' environment), the launcher's faster
+    catalog lookups are compared with local-bigquery's own at every call (launcher.py)."""
+    check = check_patches or os.environ.get("BIGQUERY_EMULATOR_CHECK_PATCHES") == "1"
     port, grpc_port = free_ports(2)
     log = root / "emulator.log"
     began = time.monotonic()
@@ -87,7 +90,11 @@ def running_emulator(root: Path) -> Iterator[Emulator]:
                 DEFAULT_PROJECT,
             ],
             # Its settings read unprefixed variables (DATA_DIR, CALLER, ...): give it a clean slate.
-            env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"},
+            env={
+                "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+                "LANG": "C.UTF-8",
+                **({"BIGQUERY_EMULATOR_CHECK_PATCHES": "1"} if check else {}),
+            },
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
