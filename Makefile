@@ -23,10 +23,6 @@ BQ_EMULATOR_PYTHON ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/p
 BQ_EMULATOR_VENV := $(VENV)/bigquery-emulator
 BQ_EMULATOR_STAMP := $(BQ_EMULATOR_VENV)/.installed
 export SQLMESH__DISABLE_ANONYMIZED_ANALYTICS := 1
-# pip without byte-compiling every module it installs: that was a third of each install
-# (Superset's 60 s became 38 s, .venv's 52 s 32 s, measured from pip's cache on 2 cores); Python
-# compiles what is imported, once, the first time it is.
-PIP_INSTALL := -m pip install --quiet --no-compile
 # The demo writes the default warehouse with the default settings (config.yaml's), so that
 # `sqlmesh info`, `sqlmesh ui`, `growth-analytics summary` and `make superset` see it with no
 # variables set; it never follows an ANALYTICS_WAREHOUSE you pointed elsewhere.
@@ -53,7 +49,7 @@ $(STAMP): pyproject.toml requirements.lock
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11 or run make PYTHON=python3"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@echo "installing SQLMesh, DuckDB and the project into $(VENV) with pip (requirements.lock; a few minutes the first time)"
-	$(BIN)/python $(PIP_INSTALL) -c requirements.lock -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[dev]"
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -61,7 +57,7 @@ venv: $(STAMP)
 $(SUPERSET_STAMP): superset_config/requirements.txt superset_config/requirements.lock
 	test -x $(SUPERSET_VENV)/bin/python || $(PYTHON) -m venv $(SUPERSET_VENV)
 	@echo "installing Apache Superset into $(SUPERSET_VENV) with pip (superset_config/requirements.lock; several minutes the first time)"
-	$(SUPERSET_VENV)/bin/python $(PIP_INSTALL) -c superset_config/requirements.lock -r superset_config/requirements.txt
+	$(SUPERSET_VENV)/bin/python -m pip install --quiet -c superset_config/requirements.lock -r superset_config/requirements.txt
 	touch $(SUPERSET_STAMP)
 
 superset-venv: $(SUPERSET_STAMP)
@@ -73,8 +69,8 @@ $(BQ_EMULATOR_STAMP): bigquery_emulator/requirements.txt bigquery_emulator/requi
 	@$(BQ_EMULATOR_PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))' 2>/dev/null || { echo "make test needs Python 3.13 for the BigQuery emulator (tests/python/test_bigquery_*.py) and found none ($(BQ_EMULATOR_PYTHON)): install it (pyenv install 3.13, or apt-get install python3.13), or make test BQ_EMULATOR_PYTHON=/path/to/python3.13"; exit 1; }
 	test -x $(BQ_EMULATOR_VENV)/bin/python || $(BQ_EMULATOR_PYTHON) -m venv $(BQ_EMULATOR_VENV)
 	@echo "installing the local BigQuery API emulator into $(BQ_EMULATOR_VENV) with pip (bigquery_emulator/requirements.lock; a minute or two the first time)"
-	$(BQ_EMULATOR_VENV)/bin/python $(PIP_INSTALL) --no-deps -r bigquery_emulator/requirements.lock
-	$(BQ_EMULATOR_VENV)/bin/python $(PIP_INSTALL) --no-deps -c bigquery_emulator/requirements.lock -r bigquery_emulator/requirements.txt
+	$(BQ_EMULATOR_VENV)/bin/python -m pip install --quiet --no-deps -r bigquery_emulator/requirements.lock
+	$(BQ_EMULATOR_VENV)/bin/python -m pip install --quiet --no-deps -c bigquery_emulator/requirements.lock -r bigquery_emulator/requirements.txt
 	touch $(BQ_EMULATOR_STAMP)
 
 bigquery-emulator-venv: $(BQ_EMULATOR_STAMP)

@@ -16,9 +16,10 @@ What it works around (measured in /work/shared/notes/bigquery-emulator.md):
   (not shipped as a package) and so makes every request fail. `duckdb.connect` is wrapped: the
   TimeZone key is dropped and `SET TimeZone='UTC'` runs right after connecting instead.
 - local-bigquery finds a table or a dataset's tables with `duckdb_tables()`, which works out the
-  estimated size of every table of every attached catalog before filtering: 29 ms a lookup with
-  240 tables (5 ms without the size), and a lookup behind most requests. `objects` reads a
-  project's own DuckLake catalog instead (see patch_catalog_lookups).
+  estimated size of every table of every attached catalog before filtering (29 ms a lookup with
+  240 tables, 5 ms without the size), and a table's columns with `duckdb_columns()`, which lists
+  every column of every catalog; a lookup is behind most requests. For a DuckLake project both
+  read the project's own catalog instead (see patch_catalog_lookups).
 """
 
 from __future__ import annotations
@@ -91,9 +92,18 @@ def patch_duckdb_connect() -> None:
     duckdb.connect = connect
 
 
-# local-bigquery 0.4.0's engine.database.objects, for a DuckLake project: the same rows (name,
-# kind, DuckDB's estimated size, which for DuckLake is the table's record count), read from the
-# project's own catalog, which DuckLake keeps in the attached __ducklake_metadata_<project>.
+# local-bigquery 0.4.0's engine.database.objects: its query, and the same rows for a DuckLake
+# project (name, kind, DuckDB's estimated size, which for DuckLake is the table's record count)
+# read from the project's own catalog, which DuckLake keeps in the attached
+# __ducklake_metadata_<project>. The patch applies only while the library asks exactly this.
+OBJECTS = (
+    "SELECT table_name, 'TABLE', estimated_size FROM duckdb_tables() "
+    "WHERE database_name = $1 AND schema_name = $2 "
+    "AND table_name = coalesce($3, table_name) "
+    "UNION ALL SELECT view_name, 'VIEW', 0 FROM duckdb_views() "
+    "WHERE database_name = $1 AND schema_name = $2 "
+    "AND view_name = coalesce($3, view_name) AND NOT internal ORDER BY 1"
+)
 DUCKLAKE_OBJECTS = """
 WITH schemas AS (
     SELECT schema_id FROM {meta}.ducklake_schema WHERE end_snapshot IS NULL AND schema_name = $1
@@ -112,34 +122,107 @@ ORDER BY 1
 """
 
 
+# The queries of local-bigquery 0.4.0 that go through duckdb_columns(), which lists every column
+# of every catalog: a table's NOT NULL columns (catalog/tables.py, columns) and whether it has a
+# given column (sql/rules/partitions.py, _hidden, for _PARTITIONTIME). Each maps to the same
+# question put to the project's DuckLake catalog, whose rows are (column name or NULL): no row
+# when no such table is current there (a view, whose columns DuckLake does not keep, or nothing),
+# and then the original answers; a NULL when the table is there but no column matches.
+DUCKLAKE_TABLE_COLUMNS = """
+WITH current_table AS (
+    SELECT t.table_id
+    FROM {meta}.ducklake_table AS t
+    JOIN {meta}.ducklake_schema AS s USING (schema_id)
+    WHERE t.end_snapshot IS NULL AND s.end_snapshot IS NULL
+      AND s.schema_name = $1 AND t.table_name = $2
+)
+SELECT c.column_name
+FROM current_table AS t
+LEFT JOIN {meta}.ducklake_column AS c
+    ON c.table_id = t.table_id AND c.end_snapshot IS NULL AND c.parent_column IS NULL
+    AND {condition}
+ORDER BY c.column_order
+"""
+COLUMN_QUERIES = {
+    (
+        "SELECT column_name FROM duckdb_columns() WHERE database_name = ? "
+        "AND schema_name = ? AND table_name = ? AND NOT is_nullable"
+    ): ("NOT c.nulls_allowed", lambda name: (name,)),
+    (
+        "SELECT 1 FROM duckdb_columns() WHERE database_name = ? AND schema_name = ? "
+        "AND table_name = ? AND column_name = ?"
+    ): ("c.column_name = $3", lambda name: (1,)),
+}
+
+
 def patch_catalog_lookups(check: bool = False) -> None:
-    """engine.database.objects of local-bigquery 0.4.0 from the project's DuckLake catalog
-    tables rather than duckdb_tables() and duckdb_views(), which cost in proportion to every
-    table the emulator holds. Other databases (the emulator's own, for query results) keep the
-    original. With check, every answer is compared with the original's, and a difference
-    raises: the tests run one module so (BIGQUERY_EMULATOR_CHECK_PATCHES=1)."""
+    """local-bigquery 0.4.0's catalog lookups for a DuckLake project, from the project's own
+    catalog tables rather than duckdb_tables(), duckdb_views() and duckdb_columns(), which cost in
+    proportion to every table the emulator holds: engine.database.objects (when its source still
+    holds OBJECTS), and the two duckdb_columns() queries of COLUMN_QUERIES as engine.database.fetch
+    receives them (any other query goes through untouched). Other databases (the emulator's own,
+    for query results) keep the originals. With check, every answer is compared with the
+    original query's, both read in one transaction (a batch committing in between would
+    otherwise differ), and a difference raises (BIGQUERY_EMULATOR_CHECK_PATCHES=1)."""
+    import ast
+    import inspect
+    import textwrap
+
     from local_bigquery.engine import database
 
-    original = database.objects
-    if getattr(original, "_from_ducklake_catalog", False):
+    original_objects, original_fetch = database.objects, database.fetch
+    if getattr(original_objects, "_from_ducklake_catalog", False):
         return
+
+    def read(fast: tuple[str, list], reference: tuple[str, list]) -> tuple[list, list | None]:
+        """The fast query's rows, and with check the reference's, from the same state."""
+        if not check:
+            return original_fetch(*fast), None
+        with database.cursor() as cur:
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                return [cur.execute(sql, params).fetchall() for sql, params in (fast, reference)]
+            finally:
+                cur.execute("ROLLBACK")
+
+    def compared(call: str, rows: list, expected: list | None) -> list:
+        if expected is not None and rows != expected:
+            raise RuntimeError(
+                f"{call}: the DuckLake catalog gives {rows!r}, local-bigquery {expected!r}"
+            )
+        return rows
 
     def objects(project_id: str, dataset_id: str, table_id: str | None = None):
         if project_id not in database._attached:
-            return original(project_id, dataset_id, table_id)
+            return original_objects(project_id, dataset_id, table_id)
         meta = database.quote(f"__ducklake_metadata_{project_id}")
-        rows = database.fetch(DUCKLAKE_OBJECTS.format(meta=meta), [dataset_id, table_id])
-        if check:
-            expected = original(project_id, dataset_id, table_id)
-            if rows != expected:
-                raise RuntimeError(
-                    f"objects({project_id!r}, {dataset_id!r}, {table_id!r}): the DuckLake "
-                    f"catalog gives {rows!r}, duckdb_tables() {expected!r}"
-                )
-        return rows
+        rows, expected = read(
+            (DUCKLAKE_OBJECTS.format(meta=meta), [dataset_id, table_id]),
+            (OBJECTS, [project_id, dataset_id, table_id]),
+        )
+        return compared(f"objects({project_id!r}, {dataset_id!r}, {table_id!r})", rows, expected)
 
-    objects._from_ducklake_catalog = True  # type: ignore[attr-defined]
-    database.objects = objects
+    def fetch(sql: str, params: list | None = None) -> list[tuple]:
+        known = COLUMN_QUERIES.get(sql)
+        if known is None or not params or params[0] not in database._attached:
+            return original_fetch(sql, params)
+        condition, row = known
+        meta = database.quote(f"__ducklake_metadata_{params[0]}")
+        found, expected = read(
+            (DUCKLAKE_TABLE_COLUMNS.format(meta=meta, condition=condition), list(params[1:])),
+            (sql, params),
+        )
+        if not found:
+            return expected if expected is not None else original_fetch(sql, params)
+        rows = [row(name) for (name,) in found if name is not None]
+        return compared(f"fetch({sql!r}, {params!r})", rows, expected)
+
+    source = ast.parse(textwrap.dedent(inspect.getsource(original_objects)))
+    strings = {node.value for node in ast.walk(source) if isinstance(node, ast.Constant)}
+    if OBJECTS in strings:
+        objects._from_ducklake_catalog = True  # type: ignore[attr-defined]
+        database.objects = objects
+    database.fetch = fetch
 
 
 def main(argv: list[str] | None = None) -> None:

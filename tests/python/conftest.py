@@ -141,6 +141,28 @@ def built_once(tmp_path_factory, name: str, build: Callable[[Path], None]) -> Pa
 
 # The public sample's events end on 2025-06-05; the rolling 28-day checks look 56 days further.
 PUBLIC_SAMPLE_END = "2025-08-15"
+SAMPLE_LANDING = PROJECT_ROOT / "sample_data" / "landing"
+DEMO_START, DEMO_END = "2025-01-01", "2025-04-30"
+
+
+def built_demo(tmp_path_factory) -> Pipeline:
+    """The bundled sample planned as `make demo` plans it (from DEMO_START, `plan --end
+    DEMO_END`), built once per test session for every worker (test_bigquery_emulator.py compares
+    the emulator's tables with it, test_cli_conditions.py works on a copy); its plan's output is
+    in plan.log beside the landing folder. Tests only read it. Safe to call from a thread."""
+
+    def build(folder: Path) -> None:
+        pipeline = Pipeline(folder, start=DEMO_START)
+        shutil.copytree(SAMPLE_LANDING, pipeline.landing, dirs_exist_ok=True)
+        done = pipeline.cli("plan", "--end", DEMO_END)
+        (folder / "plan.log").write_text(done.stdout + done.stderr)
+
+    return Pipeline(built_once(tmp_path_factory, "demo", build), start=DEMO_START)
+
+
+@pytest.fixture(scope="session")
+def demo_build(tmp_path_factory) -> Pipeline:
+    return built_demo(tmp_path_factory)
 
 
 @pytest.fixture(scope="session")

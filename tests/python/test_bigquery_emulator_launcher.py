@@ -1,7 +1,8 @@
 """The launcher's faster catalog lookups (bigquery_emulator/launcher.py, patch_catalog_lookups)
 answer exactly as local-bigquery's own: an emulator started with the check on compares both at
 every lookup and fails the request on any difference, while the BigQuery client creates, fills,
-deletes from, replaces, lists, reads and drops tables and views in two datasets."""
+deletes from, replaces, lists, reads and drops tables (one with NOT NULL columns, one
+partitioned by ingestion time, whose hidden column stays hidden) and views in two datasets."""
 
 from __future__ import annotations
 
@@ -43,6 +44,11 @@ def test_catalog_lookups_answer_as_local_bigquery_does(tmp_path):
         sql("CREATE OR REPLACE TABLE first.numbers AS SELECT 4 AS x")
         assert sql("SELECT x FROM first.evens") == [(4,)]
         assert sql("SELECT COUNT(*) FROM second.numbers") == [(2,)]
+        # Ingestion-time partitioned: its hidden _PARTITIONTIME column stays out of SELECT *.
+        sql("CREATE TABLE second.arrivals (x INT64) PARTITION BY _PARTITIONDATE")
+        sql("INSERT INTO second.arrivals (x) VALUES (7)")
+        assert sql("SELECT * FROM second.arrivals") == [(7,)]
+        assert [f.name for f in client.get_table("second.arrivals").schema] == ["x"]
         client.delete_table("first.evens")
         client.delete_table("first.numbers")
         assert listed("first") == []

@@ -21,12 +21,15 @@ SAMPLE_LANDING = PROJECT_ROOT / "sample_data" / "landing"
 
 
 @pytest.fixture(scope="module")
-def sample(tmp_path_factory) -> Pipeline:
-    """The bundled sample, planned as `make demo` plans it."""
-    pipeline = Pipeline(tmp_path_factory.mktemp("sample"), start="2025-01-01")
-    shutil.copytree(SAMPLE_LANDING, pipeline.landing, dirs_exist_ok=True)
-    done = pipeline.cli("plan", "--end", "2025-04-30")
-    pipeline.backfill_log = done.stdout + done.stderr
+def sample(demo_build, tmp_path_factory) -> Pipeline:
+    """The bundled sample, planned as `make demo` plans it: a copy of the session's warehouse
+    (conftest.py's demo_build), since the tests here write beside it (lock and serving files),
+    on the landing folder it was planned with; the plan's output is demo_build's."""
+    pipeline = Pipeline(tmp_path_factory.mktemp("sample"), start=demo_build.start)
+    pipeline.landing = demo_build.landing
+    pipeline.env["ANALYTICS_LANDING_DIR"] = str(demo_build.landing)
+    shutil.copytree(demo_build.warehouse.parent, pipeline.warehouse.parent, dirs_exist_ok=True)
+    pipeline.backfill_log = (demo_build.landing.parent / "plan.log").read_text()
     return pipeline
 
 
