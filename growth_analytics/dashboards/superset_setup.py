@@ -9,8 +9,8 @@ Runs with the Superset environment's Python and imports nothing from this projec
 
 Every Superset process spends about 5 s creating its app before it does anything (Superset 6.1.0,
 measured on 2 cores): `superset db upgrade`, `superset init`, then the admin and the roles as
-scripts of their own took 28 s on a new home and 21 s on an initialised one; here the app is made
-once (13 s and 7 s), and `up` imports in the same process as well.
+scripts of their own took 32.9 s on a new home and 20.1 s on an initialised one; here the app is
+made once (14.6 s and 6.3 s, back to back), and `up` imports in the same process as well.
 
 --init does what `superset db upgrade` and `superset init` do (Flask-Migrate's upgrade to the
 head revision; every permission, then Superset's role definitions), then superset_admin.py's

@@ -9,15 +9,13 @@ import shutil
 import subprocess
 
 import pytest
-from conftest import BIN, PROJECT_ROOT, Pipeline, one_error_line, write_csv
+from conftest import BIN, PROJECT_ROOT, SAMPLE_LANDING, Pipeline, one_error_line, write_csv
 
 from growth_analytics.cli import EXIT_IO_ERROR, EXIT_NEEDS_PLAN, EXIT_PUBLISH_FAILED
 from growth_analytics.exits import EXIT_LANDING, EXIT_SETTING
 from growth_analytics.runlock import EXIT_LOCKED, exclusive_run
 
 pytestmark = pytest.mark.pipeline
-
-SAMPLE_LANDING = PROJECT_ROOT / "sample_data" / "landing"
 
 
 @pytest.fixture(scope="module")
