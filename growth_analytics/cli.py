@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import sys
 
 from growth_analytics.dashboards.bundle import BundleError
@@ -437,6 +438,11 @@ def one_line(error: BaseException) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # SQLMesh 0.236 renders every model and audit of a run by deep-copying sqlglot trees: millions
+    # of short-lived objects. At CPython 3.11's default (a young collection every 700 allocations)
+    # the collector ran about 2,700 times in a daily run of the bundled sample and took 3.2 s of
+    # its 14 s; at 10,000 it takes 1.0 s, for 20-30 MB more at the peak.
+    gc.set_threshold(10_000, 10, 10)
     args = build_parser().parse_args(argv)
     try:
         # Before config.yaml is read: a bad value is one line naming its variable, not a

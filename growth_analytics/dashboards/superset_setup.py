@@ -23,6 +23,7 @@ the bundle's databases.
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from uuid import UUID
 
@@ -57,6 +58,9 @@ def main(argv: list[str]) -> int:
         print("no password on standard input", file=sys.stderr)
         return 1
 
+    # Creating Superset's app makes millions of objects: with a young collection every 10,000
+    # allocations instead of 700, --init on a new home took 11.7-13.5 s instead of 13.8-14.4 s.
+    gc.set_threshold(10_000, 10, 10)
     from superset.app import create_app
 
     app = create_app()
