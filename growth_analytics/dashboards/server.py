@@ -22,7 +22,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -177,8 +177,11 @@ class Superset:
         the admin password on its standard input when it initialises."""
         self.make_private()
         stdin = self.admin_password() if "--init" in args else None
-        with tempfile.NamedTemporaryFile(suffix=".zip", dir=self.home) as handle:
+        with ExitStack() as files:
             if bundle is not None:
+                handle = files.enter_context(
+                    tempfile.NamedTemporaryFile(suffix=".zip", dir=self.home)
+                )
                 handle.write(bundle)
                 handle.flush()
                 args = (*args, "--import", handle.name)

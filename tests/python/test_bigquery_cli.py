@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from bigquery_emulator.emulator import EMULATOR_PYTHON
-from conftest import PROJECT_ROOT, pipeline_env, without_checks
+from conftest import PROJECT_ROOT, SAMPLE_LANDING, pipeline_env, without_checks
 
 from growth_analytics.cli import EXIT_NEEDS_PLAN
 
@@ -22,7 +22,6 @@ from growth_analytics.cli import EXIT_NEEDS_PLAN
 # which test_bigquery_emulator.py writes.
 PROJECT = "growth-analytics-cli"
 ON_EMULATOR = Path(__file__).parent / "bigquery_emulator" / "growth_analytics_on_emulator.py"
-SAMPLE_LANDING = PROJECT_ROOT / "sample_data" / "landing"
 START, FIRST_END, NEXT = "2025-03-01", "2025-03-04", "2025-03-05"
 # What a copy of the project needs to run the command from it (see the local-change test).
 PROJECT_PARTS = (

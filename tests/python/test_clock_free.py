@@ -8,11 +8,10 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from conftest import PROJECT_ROOT, Pipeline
+from conftest import SAMPLE_LANDING, Pipeline
 
 pytestmark = pytest.mark.pipeline
 
-SAMPLE_LANDING = PROJECT_ROOT / "sample_data" / "landing"
 START, FIRST_END, END = "2025-01-01", "2025-01-15", "2025-01-24"
 
 

@@ -16,14 +16,13 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import BIN, PROJECT_ROOT, Pipeline, without_checks
+from conftest import BIN, PROJECT_ROOT, SAMPLE_LANDING, Pipeline, without_checks
 
 from growth_analytics.cli import EXIT_NEEDS_PLAN
 from growth_analytics.runlock import EXIT_LOCKED, exclusive_run
 
 pytestmark = pytest.mark.pipeline
 
-SAMPLE_LANDING = PROJECT_ROOT / "sample_data" / "landing"
 START, END, NEXT = "2025-01-01", "2025-01-20", "2025-01-21"
 
 

@@ -23,7 +23,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import stop_process_group
+from conftest import SAMPLE_LANDING, stop_process_group
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import storage
 
@@ -32,8 +32,6 @@ from growth_analytics.landing import sources
 
 pytestmark = pytest.mark.server
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-SAMPLE = PROJECT_ROOT / "sample_data" / "landing"
 STARTUP_SECONDS = 30
 D = dt.date.fromisoformat
 
@@ -324,7 +322,7 @@ def test_pipeline_on_gcs_equals_the_local_folder(make_pipeline, emulator):
     remote = make_pipeline("gcs", start=DAYS[0])
     bucket = emulator.new_bucket()
     for day in DAYS:
-        shutil.copytree(SAMPLE / f"dt={day}", local.landing / f"dt={day}")
+        shutil.copytree(SAMPLE_LANDING / f"dt={day}", local.landing / f"dt={day}")
         write(local.landing / f"dt={day}" / "_SUCCESS", "")
     upload_tree(local.landing, bucket, "prod/landing")
     remote.env.update(

@@ -29,7 +29,7 @@ import duckdb
 import pytest
 import requests
 import yaml
-from conftest import BIN, PROJECT_ROOT, Pipeline
+from conftest import BIN, PROJECT_ROOT, SAMPLE_LANDING, Pipeline
 from reference import growth_accounting, last_complete_period
 from superset_client import SupersetClient
 from test_user_growth_states import user_growth_states
@@ -41,7 +41,6 @@ from growth_analytics.dashboards.server import SUPERSET_VENV, Superset, Superset
 
 pytestmark = pytest.mark.server
 
-SAMPLE = PROJECT_ROOT / "sample_data" / "landing"
 LAST_DAY = "2025-04-30"  # the sample's last landing day, held back until the run under load
 PASSWORD = "a-test-password-1"
 
@@ -52,7 +51,7 @@ def pipeline(tmp_path_factory) -> Pipeline:
     publishes the serving file)."""
     assert (SUPERSET_VENV / "bin" / "superset").exists(), "run make superset-venv"
     pipeline = Pipeline(tmp_path_factory.mktemp("dashboards"), start="2025-01-01")
-    shutil.copytree(SAMPLE, pipeline.landing, dirs_exist_ok=True)
+    shutil.copytree(SAMPLE_LANDING, pipeline.landing, dirs_exist_ok=True)
     held = pipeline.landing.parent / "held"
     shutil.move(pipeline.landing / f"dt={LAST_DAY}", held / f"dt={LAST_DAY}")
     pipeline.cli("run", "--init", "--end", "2025-04-29")  # the first run applies the plan

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import BIN, PROJECT_ROOT, pipeline_env
+from conftest import BIN, PROJECT_ROOT, SAMPLE_LANDING, pipeline_env
 
 pytestmark = pytest.mark.pipeline
 
@@ -38,7 +38,7 @@ class Project:
             PROJECT_ROOT / "tests", self.path / "tests", ignore=shutil.ignore_patterns("python")
         )
         landing = root / "landing"
-        for day in sorted((PROJECT_ROOT / "sample_data" / "landing").iterdir()):
+        for day in sorted(SAMPLE_LANDING.iterdir()):
             if START <= day.name.removeprefix("dt=") <= END:
                 shutil.copytree(day, landing / day.name)
         self.warehouse = root / "wh" / "warehouse.duckdb"
