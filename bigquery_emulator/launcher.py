@@ -19,7 +19,8 @@ What it works around (measured in /work/shared/notes/bigquery-emulator.md):
   estimated size of every table of every attached catalog before filtering (29 ms a lookup with
   240 tables, 5 ms without the size), and a table's columns with `duckdb_columns()`, which lists
   every column of every catalog; a lookup is behind most requests. For a DuckLake project both
-  read the project's own catalog instead (see patch_catalog_lookups).
+  read the project's own catalog instead, and for a query's result (a table of the emulator's
+  own database) DuckDB's lookup of that one table (see patch_catalog_lookups).
 """
 
 from __future__ import annotations
@@ -127,7 +128,9 @@ ORDER BY 1
 # given column (sql/rules/partitions.py, _hidden, for _PARTITIONTIME). Each maps to the same
 # question put to the project's DuckLake catalog, whose rows are (column name or NULL): no row
 # when no such table is current there (a view, whose columns DuckLake does not keep, or nothing),
-# and then the original answers; a NULL when the table is there but no column matches.
+# and then the original answers; a NULL when the table is there but no column matches. Each entry:
+# that condition, the answer's row for a column found there, and for a results table the row for
+# a column of pragma_table_info (name, NOT NULL), or None to leave the column out.
 DUCKLAKE_TABLE_COLUMNS = """
 WITH current_table AS (
     SELECT t.table_id
@@ -147,24 +150,62 @@ COLUMN_QUERIES = {
     (
         "SELECT column_name FROM duckdb_columns() WHERE database_name = ? "
         "AND schema_name = ? AND table_name = ? AND NOT is_nullable"
-    ): ("NOT c.nulls_allowed", lambda name: (name,)),
+    ): (
+        "NOT c.nulls_allowed",
+        lambda name: (name,),
+        lambda params, column, not_null: (column,) if not_null else None,
+    ),
     (
         "SELECT 1 FROM duckdb_columns() WHERE database_name = ? AND schema_name = ? "
         "AND table_name = ? AND column_name = ?"
-    ): ("c.column_name = $3", lambda name: (1,)),
+    ): (
+        "c.column_name = $3",
+        lambda name: (1,),
+        lambda params, column, not_null: (1,) if column == params[3] else None,
+    ),
 }
 
 
+# local-bigquery 0.4.0 keeps each query's result in a table of its own database, named after the
+# job (catalog/tables.py, physical: "emulator"._results."<project>:<job>"), and never drops it, so
+# a lookup of a result through duckdb_tables() or duckdb_columns() went through every result
+# before it (about 330 after the 4-day plan of test_bigquery_cli.py, 10 to 20 ms a lookup). For a
+# table of that schema both are answered from DuckDB's lookup of that one table: pragma_table_info
+# for its columns, and for duckdb_tables()' estimated_size (the rows its row groups hold, deleted
+# ones included) the rows pragma_storage_info counts in its first column. A view or a missing name
+# still goes to local-bigquery's query. DuckDB finds a quoted name whatever its case, and so does
+# this where local-bigquery's query compares exactly; the name is the job's id.
+OWN_DATABASE, RESULTS_SCHEMA = "emulator", "_results"
+
+
+def own_result_table(cur, schema: str, table: str) -> str | None:
+    """The quoted name of a table (not a view) of the emulator's own results schema; None for
+    another schema, a view or a missing name."""
+    import duckdb
+    from local_bigquery.engine import database
+
+    if schema != RESULTS_SCHEMA:
+        return None
+    name = database.quote(OWN_DATABASE, schema, table)
+    try:
+        cur.table(name)  # raises for a view and for a missing name
+    except duckdb.CatalogException:
+        return None
+    return name
+
+
 def patch_catalog_lookups(check: bool = False) -> None:
-    """local-bigquery 0.4.0's catalog lookups for a DuckLake project, from the project's own
-    catalog tables rather than duckdb_tables(), duckdb_views() and duckdb_columns(), which cost in
-    proportion to every table the emulator holds: engine.database.objects (when its source still
-    holds OBJECTS), and the two duckdb_columns() queries of COLUMN_QUERIES as engine.database.fetch
-    receives them (any other query goes through untouched). Other databases (the emulator's own,
-    for query results) keep the originals. With check, every answer is compared with the
-    original query's, both read in one transaction (a batch committing in between would
-    otherwise differ), and a difference raises (BIGQUERY_EMULATOR_CHECK_PATCHES=1)."""
+    """local-bigquery 0.4.0's catalog lookups, answered without duckdb_tables(), duckdb_views()
+    and duckdb_columns(), which cost in proportion to every table the emulator holds: for a
+    DuckLake project from the project's own catalog tables, and for a table of query results from
+    DuckDB's lookup of that table (see OWN_DATABASE). engine.database.objects (when its source
+    still holds OBJECTS), and the two duckdb_columns() queries of COLUMN_QUERIES as
+    engine.database.fetch receives them (any other query goes through untouched). With check,
+    every answer is compared with the original query's, both read in one transaction (a batch
+    committing in between would otherwise differ), and a difference raises
+    (BIGQUERY_EMULATOR_CHECK_PATCHES=1)."""
     import ast
+    import functools
     import inspect
     import textwrap
 
@@ -174,47 +215,78 @@ def patch_catalog_lookups(check: bool = False) -> None:
     if getattr(original_objects, "_from_ducklake_catalog", False):
         return
 
-    def read(fast: tuple[str, list], reference: tuple[str, list]) -> tuple[list, list | None]:
-        """The fast query's rows, and with check the reference's, from the same state."""
-        if not check:
-            return original_fetch(*fast), None
+    def read(fast, reference: tuple[str, list]) -> tuple[list | None, list | None]:
+        """fast(cursor)'s rows (None: ask the original), and with check the reference query's,
+        from the same state."""
         with database.cursor() as cur:
+            if not check:
+                return fast(cur), None
             cur.execute("BEGIN TRANSACTION")
             try:
-                return [cur.execute(sql, params).fetchall() for sql, params in (fast, reference)]
+                return fast(cur), cur.execute(*reference).fetchall()
             finally:
                 cur.execute("ROLLBACK")
+
+    def query(sql: str, params: list):
+        return lambda cur: cur.execute(sql, params).fetchall()
 
     def compared(call: str, rows: list, expected: list | None) -> list:
         if expected is not None and rows != expected:
             raise RuntimeError(
-                f"{call}: the DuckLake catalog gives {rows!r}, local-bigquery {expected!r}"
+                f"{call}: the faster lookup gives {rows!r}, local-bigquery {expected!r}"
             )
         return rows
 
+    def own_objects(cur, dataset_id: str, table_id: str) -> list | None:
+        name = own_result_table(cur, dataset_id, table_id)
+        if name is None:
+            return None
+        (size,) = cur.execute(
+            "SELECT coalesce(sum(count), 0) FROM pragma_storage_info(?) WHERE column_path = '[0]'",
+            [name],
+        ).fetchone()
+        return [(table_id, "TABLE", size)]
+
     def objects(project_id: str, dataset_id: str, table_id: str | None = None):
-        if project_id not in database._attached:
+        if project_id == OWN_DATABASE and table_id is not None:
+            fast = functools.partial(own_objects, dataset_id=dataset_id, table_id=table_id)
+        elif project_id in database._attached:
+            meta = database.quote(f"__ducklake_metadata_{project_id}")
+            fast = query(DUCKLAKE_OBJECTS.format(meta=meta), [dataset_id, table_id])
+        else:
             return original_objects(project_id, dataset_id, table_id)
-        meta = database.quote(f"__ducklake_metadata_{project_id}")
-        rows, expected = read(
-            (DUCKLAKE_OBJECTS.format(meta=meta), [dataset_id, table_id]),
-            (OBJECTS, [project_id, dataset_id, table_id]),
-        )
+        asked = (project_id, dataset_id, table_id)
+        rows, expected = read(fast, (OBJECTS, list(asked)))
+        if rows is None:
+            return expected if expected is not None else original_objects(*asked)
         return compared(f"objects({project_id!r}, {dataset_id!r}, {table_id!r})", rows, expected)
+
+    def own_columns(cur, params: list, keep) -> list | None:
+        name = own_result_table(cur, params[1], params[2])
+        if name is None:
+            return None
+        columns = cur.execute(
+            'SELECT name, "notnull" FROM pragma_table_info(?) ORDER BY cid', [name]
+        ).fetchall()
+        return [found for column, not_null in columns if (found := keep(params, column, not_null))]
 
     def fetch(sql: str, params: list | None = None) -> list[tuple]:
         known = COLUMN_QUERIES.get(sql)
-        if known is None or not params or params[0] not in database._attached:
+        if known is None or not params:
             return original_fetch(sql, params)
-        condition, row = known
-        meta = database.quote(f"__ducklake_metadata_{params[0]}")
-        found, expected = read(
-            (DUCKLAKE_TABLE_COLUMNS.format(meta=meta, condition=condition), list(params[1:])),
-            (sql, params),
-        )
-        if not found:
+        condition, row, keep = known
+        if params[0] == OWN_DATABASE:
+            own = functools.partial(own_columns, params=params, keep=keep)
+            rows, expected = read(own, (sql, params))
+        elif params[0] in database._attached:
+            meta = database.quote(f"__ducklake_metadata_{params[0]}")
+            sql_fast = DUCKLAKE_TABLE_COLUMNS.format(meta=meta, condition=condition)
+            found, expected = read(query(sql_fast, list(params[1:])), (sql, params))
+            rows = [row(name) for (name,) in found if name is not None] if found else None
+        else:
+            return original_fetch(sql, params)
+        if rows is None:
             return expected if expected is not None else original_fetch(sql, params)
-        rows = [row(name) for (name,) in found if name is not None]
         return compared(f"fetch({sql!r}, {params!r})", rows, expected)
 
     source = ast.parse(textwrap.dedent(inspect.getsource(original_objects)))

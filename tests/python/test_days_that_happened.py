@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+from pathlib import Path
 
 import pytest
 from conftest import Pipeline, one_error_line, write_csv
@@ -54,13 +55,37 @@ def landed_rows(pipeline: Pipeline, when: dt.date) -> list[tuple]:
     )
 
 
-@pytest.fixture
-def recent(make_pipeline) -> Pipeline:
+def land_recent(pipeline: Pipeline) -> Pipeline:
     """Four days up to yesterday: u_1 and u_2 every day."""
-    pipeline = make_pipeline("recent", start=day(-4).isoformat())
     for offset in (-4, -3, -2, -1):
         land(pipeline, day(offset), "u_1", "u_2")
     return pipeline
+
+
+@pytest.fixture
+def recent(make_pipeline) -> Pipeline:
+    """The four recent days landed, nothing planned."""
+    return land_recent(make_pipeline("recent", start=day(-4).isoformat()))
+
+
+@pytest.fixture(scope="module")
+def planned_once(tmp_path_factory) -> Path:
+    """The four recent days landed and planned, once for the module: the folder `live` (its
+    landing folder and warehouse) and the copy `as-planned` that restores it."""
+    root = tmp_path_factory.mktemp("recent-planned")
+    land_recent(Pipeline(root / "live", start=day(-4).isoformat())).cli("plan")
+    shutil.copytree(root / "live", root / "as-planned")
+    return root
+
+
+@pytest.fixture
+def planned(planned_once) -> Pipeline:
+    """The four recent days as their first plan leaves them, for a test that writes: the module's
+    plan restored into the same folder (the landing folder is one of production's settings, so a
+    copy anywhere else would be refused as a setting changed since the plan)."""
+    shutil.rmtree(planned_once / "live")
+    shutil.copytree(planned_once / "as-planned", planned_once / "live")
+    return Pipeline(planned_once / "live", start=day(-4).isoformat())
 
 
 def test_a_landing_day_in_the_future_is_refused_and_the_real_one_is_read_after(recent):
@@ -124,9 +149,8 @@ def test_an_end_outside_the_days_that_arrived_is_refused_before_anything_is_writ
     assert not empty.warehouse.exists()
 
 
-def test_a_restatement_stays_within_what_production_covers(recent):
-    """Builds its own warehouse: its landing days are relative to today, and it delivers more."""
-    recent.cli("plan")
+def test_a_restatement_stays_within_what_production_covers(planned):
+    recent = planned
     assert last_published_day(recent) == day(-1)
     for start, end in [(day(-2), day(5)), (day(-30), day(-29)), (day(-5), day(-3))]:
         done = recent.cli("restate", "--start", str(start), "--end", str(end), check=False)
@@ -142,9 +166,8 @@ def test_a_restatement_stays_within_what_production_covers(recent):
     assert landed_rows(recent, day(0)) == [(f"dt={day(0)}/events.csv", 1)]
 
 
-def test_a_setting_changed_since_the_plan_is_refused_until_it_is_planned(recent, tmp_path):
-    """Builds its own warehouse: it changes production's settings and plans them."""
-    recent.cli("plan")
+def test_a_setting_changed_since_the_plan_is_refused_until_it_is_planned(planned, tmp_path):
+    recent = planned
     moved = tmp_path / "moved"
     shutil.copytree(recent.landing, moved)
     land(recent, day(0), "u_3", folder=moved)

@@ -66,8 +66,7 @@ def superset(pipeline, tmp_path_factory):
     instance = Superset(
         home=tmp_path_factory.mktemp("superset_home"), password=PASSWORD, serving=pipeline.serving
     )
-    instance.initialise()
-    instance.import_bundle(build_bundle(Target.duckdb(pipeline.serving)))
+    instance.initialise(build_bundle(Target.duckdb(pipeline.serving)))  # one Superset process
     with instance.running(free_port()) as (base_url, _, _):
         yield instance, base_url
 

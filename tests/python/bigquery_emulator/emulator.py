@@ -58,7 +58,9 @@ class Emulator:
         """(column name, BigQuery type) and the rows of a query, over the REST API only."""
         result = self.client(project).query(sql).result()
         columns = [(f.name, f.field_type) for f in result.schema]
-        rows = [tuple(row.values()) for row in result]
+        # row[:] is the row's own tuple of values; Row.values() deep-copies it, which took a fifth
+        # of the time test_bigquery_emulator.py spent reading tables (google-cloud-bigquery 3.47).
+        rows = [tuple(row[:]) for row in result]
         return columns, rows
 
 
