@@ -209,6 +209,7 @@ def patch_catalog_lookups(check: bool = False) -> None:
     import inspect
     import textwrap
 
+    import duckdb
     from local_bigquery.engine import database
 
     original_objects, original_fetch = database.objects, database.fetch
@@ -241,10 +242,14 @@ def patch_catalog_lookups(check: bool = False) -> None:
         name = own_result_table(cur, dataset_id, table_id)
         if name is None:
             return None
-        (size,) = cur.execute(
-            "SELECT coalesce(sum(count), 0) FROM pragma_storage_info(?) WHERE column_path = '[0]'",
-            [name],
-        ).fetchone()
+        try:
+            (size,) = cur.execute(
+                "SELECT coalesce(sum(count), 0) FROM pragma_storage_info(?) "
+                "WHERE column_path = '[0]'",
+                [name],
+            ).fetchone()
+        except duckdb.CatalogException:  # dropped since: local-bigquery's query answers
+            return None
         return [(table_id, "TABLE", size)]
 
     def objects(project_id: str, dataset_id: str, table_id: str | None = None):
@@ -265,9 +270,12 @@ def patch_catalog_lookups(check: bool = False) -> None:
         name = own_result_table(cur, params[1], params[2])
         if name is None:
             return None
-        columns = cur.execute(
-            'SELECT name, "notnull" FROM pragma_table_info(?) ORDER BY cid', [name]
-        ).fetchall()
+        try:
+            columns = cur.execute(
+                'SELECT name, "notnull" FROM pragma_table_info(?) ORDER BY cid', [name]
+            ).fetchall()
+        except duckdb.CatalogException:  # dropped since: local-bigquery's query answers
+            return None
         return [found for column, not_null in columns if (found := keep(params, column, not_null))]
 
     def fetch(sql: str, params: list | None = None) -> list[tuple]:

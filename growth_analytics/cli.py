@@ -31,7 +31,7 @@ import gc
 import sys
 
 from growth_analytics.dashboards.bundle import BundleError
-from growth_analytics.dashboards.server import SupersetError
+from growth_analytics.dashboards.server import SupersetError, take_admin_password
 from growth_analytics.end_day import (
     LandingDays,
     check_restate_range,
@@ -449,6 +449,7 @@ def main(argv: list[str] | None = None) -> int:
         # traceback from the YAML parser or a connection SQLMesh builds.
         check_environment()
         if args.command == "superset":
+            take_admin_password()  # before SQLMesh is imported, which starts a process
             # The serving file beside the warehouse SQLMesh's configuration names (the demo's,
             # with no variables set); on another gateway, the local one's.
             target = load_target()

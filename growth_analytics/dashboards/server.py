@@ -100,7 +100,7 @@ class Superset:
 
     def admin_password(self) -> str:
         """SUPERSET_ADMIN_PASSWORD, or a generated one kept in <home>/admin_password."""
-        given = self.password or os.environ.get("SUPERSET_ADMIN_PASSWORD")
+        given = self.password or _taken_password or os.environ.get("SUPERSET_ADMIN_PASSWORD")
         if given:
             if given == "admin" or len(given) < 8:
                 raise SupersetError(
@@ -292,6 +292,18 @@ class Superset:
         finally:
             stop(process)
             self.pid_file(port).unlink(missing_ok=True)
+
+
+_taken_password: str | None = None
+
+
+def take_admin_password() -> None:
+    """Move SUPERSET_ADMIN_PASSWORD out of this process's environment, which every process it
+    starts inherits: croniter 7.0, imported with SQLMesh, starts `file -b <python>` as it is
+    imported (platform.architecture), and a process watch caught that child holding the password.
+    admin_password() reads it from here."""
+    global _taken_password
+    _taken_password = os.environ.pop("SUPERSET_ADMIN_PASSWORD", None) or _taken_password
 
 
 def port_holder(port: int) -> str:

@@ -966,10 +966,20 @@ def fresh_init(pipeline, tmp_path_factory) -> tuple[Path, dict]:
     while it runs. The home, and what the watch saw."""
     home = tmp_path_factory.mktemp("fresh") / "superset"
     password = "init-password-7f3a9c"
+    # croniter 7.0, imported with SQLMesh, runs `file -b <python>` as it is imported: too brief
+    # for the watch to be sure to see, so a `file` first on PATH writes down its environment.
+    shims = tmp_path_factory.mktemp("shims")
+    environments = shims / "environments"
+    (shims / "file").write_text(
+        f'#!/bin/sh\nenv >> "{environments}"\necho ---- >> "{environments}"\n'
+        f'exec {shutil.which("file") or "false"} "$@"\n'
+    )
+    (shims / "file").chmod(0o755)
     env = {
         **pipeline.env,
         "ANALYTICS_SUPERSET_HOME": str(home),
         "SUPERSET_ADMIN_PASSWORD": password,
+        "PATH": f"{shims}:{pipeline.env['PATH']}",
     }
     started = subprocess.Popen(
         [str(BIN / "growth-analytics"), "superset", "init"],
@@ -982,6 +992,8 @@ def fresh_init(pipeline, tmp_path_factory) -> tuple[Path, dict]:
     seen = watch_for(started, password)
     output = started.communicate(timeout=600)[0].decode(errors="replace")
     assert started.returncode == 0, output[-3000:]
+    recorded = environments.read_text() if environments.exists() else ""
+    seen["file_environments"] = [e for e in recorded.split("----\n") if password in e]
     return home, seen
 
 
@@ -995,6 +1007,7 @@ def test_init_puts_the_admin_password_on_no_command_line(fresh_init):
     assert "superset_setup.py --init admin" in commands, commands[:3000]
     assert seen["command_lines"] == [], seen["command_lines"]
     assert seen["environments"] == [], seen["environments"]
+    assert seen["file_environments"] == [], "a `file` the command started had the password"
 
 
 def mode(path: Path) -> int:
